@@ -1,0 +1,163 @@
+"""The reasoned dataset, cached on disk and keyed by a hash of every input.
+
+Layout of one entry, ``$KG_CACHE_DIR`` (default ``~/.cache/mqm-kg``) ``/<key>/``:
+
+* ``dataset.nq``: every asserted graph (``urn:kg:file:...``) and the inferred graph
+  (``urn:kg:inferred``) as sorted N-Quads;
+* ``store/``: a pyoxigraph on-disk store loaded from it (what ``kg query`` reads);
+* ``meta.json``: input files, triple counts, consistency report.
+
+The key is the SHA-256 of the relative path and bytes of every input file (ontology,
+shapes, data) and the package version, so any change rebuilds the entry. An entry is
+built in a temporary directory next to it and renamed into place (``os.replace``), so a
+reader never sees a half-written cache. This module imports only the standard library
+and pyoxigraph; rdflib and owlrl are imported only when an entry has to be built.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg import __version__
+from kg.paths import DataDir
+from kg.prefixes import INFERRED_GRAPH, file_graph
+
+ENV_VAR = "KG_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    env = os.environ.get(ENV_VAR)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "mqm-kg"
+
+
+def cache_key(data_dir: DataDir) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"mqm-kg {__version__}\n".encode())
+    for path in data_dir.input_files():
+        data = path.read_bytes()
+        digest.update(f"{data_dir.relpath(path)}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    path: Path
+
+    @property
+    def nquads(self) -> Path:
+        return self.path / "dataset.nq"
+
+    @property
+    def store_path(self) -> Path:
+        return self.path / "store"
+
+    @property
+    def meta(self) -> dict:
+        return json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+
+    def open_store(self):
+        """Open the pyoxigraph store read-only (several processes may read it at once)."""
+        import pyoxigraph as ox
+
+        return ox.Store.read_only(str(self.store_path))
+
+
+def ensure_cache(data_dir: DataDir, *, progress=None, rebuild: bool = False) -> CacheEntry:
+    """Return the cache entry for the current inputs, building it if needed.
+
+    ``progress`` is an optional callable taking a message (the CLI prints it on stderr).
+    """
+    key = cache_key(data_dir)
+    entry = CacheEntry(cache_root() / key)
+    if not rebuild and (entry.path / "meta.json").is_file():
+        return entry
+    build_entry(data_dir, entry, progress=progress)
+    return entry
+
+
+def open_store(data_dir: DataDir, *, progress=None):
+    """The reasoned dataset as a read-only pyoxigraph Store (built on first use)."""
+    return ensure_cache(data_dir, progress=progress).open_store()
+
+
+def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None) -> None:
+    """Load, reason and write a cache entry atomically."""
+    from kg.load import load_dataset
+    from kg.reason import reason
+
+    say = progress or (lambda message: None)
+    say(f"loading {len(data_dir.input_files())} files from {data_dir.root} ...")
+    dataset = load_dataset(data_dir)
+    say("reasoning (OWL 2 RL) ...")
+    result = reason(dataset)
+    say(f"{result.asserted_count} asserted, {result.inferred_count} inferred triples; writing cache ...")
+    entry.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.path.name[:12]}-", dir=entry.path.parent))
+    try:
+        lines = dataset_nquads(dataset, result.inferred)
+        (tmp / "dataset.nq").write_text("".join(lines), encoding="utf-8")
+        _load_store(tmp / "store", tmp / "dataset.nq")
+        files = []
+        for path in data_dir.input_files():
+            name = file_graph(data_dir.relpath(path))
+            files.append({"path": data_dir.relpath(path), "graph": name,
+                          "triples": len(dataset.graph(_uri(name)))})
+        meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root),
+                "files": files, "asserted": result.asserted_count,
+                "inferred": result.inferred_count,
+                "consistency": result.consistency.to_dict()}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        try:
+            os.replace(tmp, entry.path)
+        except OSError:
+            if not (entry.path / "meta.json").is_file():
+                # A stale, incomplete entry: replace it.
+                shutil.rmtree(entry.path, ignore_errors=True)
+                os.replace(tmp, entry.path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _uri(value: str):
+    from rdflib import URIRef
+
+    return URIRef(value)
+
+
+def dataset_nquads(dataset, inferred=None) -> list[str]:
+    """Sorted N-Quads lines of every named graph of ``dataset`` (+ ``inferred``)."""
+    import pyoxigraph as ox
+
+    from kg.terms import rdflib_to_ox
+
+    quads = []
+    for context in dataset.graphs():
+        name = str(context.identifier)
+        if name == "urn:x-rdflib:default" or not len(context):
+            continue
+        graph = ox.NamedNode(name)
+        quads.extend(ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), graph)
+                     for s, p, o in context)
+    if inferred is not None:
+        graph = ox.NamedNode(INFERRED_GRAPH)
+        quads.extend(ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), graph)
+                     for s, p, o in inferred)
+    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return sorted(set(line + "\n" for line in text.splitlines() if line))
+
+
+def _load_store(path: Path, nquads: Path) -> None:
+    import pyoxigraph as ox
+
+    store = ox.Store(str(path))
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    del store

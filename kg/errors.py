@@ -1,0 +1,87 @@
+"""Typed errors raised by the library. Only kg.cli turns them into messages and exit codes.
+
+Every error carries ``exit_code``: 2 means the run could not happen (usage error,
+unreadable or unparsable input); 1 is reserved for "the checks ran and found problems",
+which the library reports through result objects, not exceptions.
+"""
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class DataDirError(KGError):
+    """No usable data directory (ontology/, data/, queries/) was found."""
+
+
+class InputError(KGError):
+    """An input file cannot be read (missing, not a file, unknown format)."""
+
+
+class ParseError(KGError):
+    """An RDF file does not parse; names the file, line and column when known."""
+
+    def __init__(self, message: str, *, path=None, line: int | None = None,
+                 column: int | None = None, hint: str | None = None):
+        where = str(path) if path is not None else "<input>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}", hint=hint)
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+
+
+class UnsafeInputError(ParseError):
+    """Input refused before parsing (DTD or entity declarations, oversized, too deep)."""
+
+
+class QueryNotFoundError(KGError):
+    """No stored query has that name."""
+
+    def __init__(self, name: str, available: list[str]):
+        listing = ", ".join(available) if available else "(none)"
+        super().__init__(f"no stored query named {name!r}; available: {listing}",
+                         hint="run `kg queries` to list them, or pass a FILE.rq or -e 'SPARQL'")
+        self.name = name
+        self.available = available
+
+
+class QueryHeaderError(KGError):
+    """A stored query's '#+' header is malformed; names file and line."""
+
+    def __init__(self, message: str, *, path=None, line: int | None = None):
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: malformed query header: {message}")
+        self.path = path
+        self.line = line
+
+
+class ParameterError(KGError):
+    """A query parameter is missing, unknown or ill-typed."""
+
+
+class QuerySyntaxError(KGError):
+    """The SPARQL text does not parse."""
+
+
+class QueryEngineError(KGError):
+    """The engine failed while evaluating a query (for example an unsupported feature)."""
+
+
+class OutputError(KGError):
+    """An output cannot be written (file exists, bad format for the result kind...)."""

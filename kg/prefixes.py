@@ -1,0 +1,53 @@
+"""Namespace IRIs as plain strings: importable without rdflib (used on the fast query path)."""
+from __future__ import annotations
+
+KG = "https://w3id.org/mqm-kg/id/"
+MQM = "https://w3id.org/mqm-kg/ontology#"
+ONTOLOGY_IRI = "https://w3id.org/mqm-kg/ontology"
+DATASET_IRI = "https://w3id.org/mqm-kg/dataset"
+
+#: Graph names: one per input file, plus the reasoner's output and the dataset description.
+FILE_GRAPH_PREFIX = "urn:kg:file:"
+INFERRED_GRAPH = "urn:kg:inferred"
+VOID_GRAPH = "urn:kg:void"
+
+#: Prefixes known to the CLI (for `--param x=prefix:local`, SPARQL text and Turtle output).
+PREFIXES: dict[str, str] = {
+    "kg": KG,
+    "mqm": MQM,
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "vann": "http://purl.org/vocab/vann/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+def file_graph(relpath: str) -> str:
+    """The named-graph IRI of an input file, e.g. ``urn:kg:file:data/article-004.ttl``."""
+    from urllib.parse import quote
+
+    return FILE_GRAPH_PREFIX + quote(relpath, safe="/-_.~:")
+
+
+def shorten(iri: str) -> str:
+    """``https://w3id.org/mqm-kg/id/psp`` -> ``kg:psp``; unknown namespaces stay full."""
+    best = None
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best])):
+            local = iri[len(ns):]
+            if local and all(c.isalnum() or c in "-_." for c in local):
+                best = prefix
+    if best is None:
+        return iri
+    return f"{best}:{iri[len(PREFIXES[best]):]}"
