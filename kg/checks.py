@@ -1,0 +1,143 @@
+"""`kg check`: what a release needs, ROBOT-style.
+
+Steps, in order: every file parses; the reasoned graph is consistent; the KG conforms to
+the SHACL shapes; every quote occurs verbatim in its article (when the article texts are
+available); and every quality check ``queries/checks/*-violation.rq`` returns zero rows.
+Each step is reported; the report passes only when no step fails.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import KGError, ParseError
+from kg.paths import DataDir
+
+ARTICLES_ENV = "KG_ARTICLES_DIR"
+
+
+@dataclass
+class CheckStep:
+    name: str
+    title: str
+    status: str  # "pass", "fail" or "skip"
+    detail: str = ""
+    problem: str = ""
+    fix: str = ""
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+@dataclass
+class CheckReport:
+    steps: list[CheckStep] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not any(step.failed for step in self.steps)
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "steps": [step.__dict__ for step in self.steps]}
+
+
+def articles_dir(data_dir: DataDir) -> Path | None:
+    """Folder with the article texts: $KG_ARTICLES_DIR, <root>/../shared/articles or <root>/articles."""
+    candidates = [os.environ.get(ARTICLES_ENV)] if os.environ.get(ARTICLES_ENV) else []
+    candidates += [data_dir.root.parent / "shared" / "articles", data_dir.root / "articles"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
+    from kg.cache import ensure_cache
+    from kg.load import load_dataset
+    from kg.queries import check_catalogue, run_query
+    from kg.validate import validate_dataset
+
+    say = progress or (lambda message: None)
+    report = CheckReport()
+    say("parsing ...")
+    try:
+        dataset = load_dataset(data_dir)
+    except ParseError as exc:
+        report.steps.append(CheckStep("parse", "Every file parses", "fail", str(exc)))
+        return report
+    files = len(data_dir.input_files())
+    report.steps.append(CheckStep("parse", "Every file parses", "pass", f"{files} files"))
+
+    entry = ensure_cache(data_dir, progress=say)
+    consistency = entry.meta["consistency"]
+    problems = consistency["errors"] + [f"{iri} is a member of owl:Nothing" for iri in consistency["nothing_members"]]
+    report.steps.append(CheckStep(
+        "consistency", "The OWL 2 RL closure is consistent", "fail" if problems else "pass",
+        "; ".join(problems) or f"{entry.meta['asserted']} asserted, {entry.meta['inferred']} inferred triples",
+        fix="Resolve the contradiction the reasoner names (a disjointness, a functional property with two values)."))
+
+    say("validating with SHACL ...")
+    shacl = validate_dataset(data_dir, dataset)
+    errors = [v for v in shacl.violations if v.severity == "Violation"]
+    others = [v for v in shacl.violations if v.severity != "Violation"]
+    report.steps.append(CheckStep(
+        "shacl", "The KG conforms to ontology/shapes.ttl", "fail" if errors else "pass",
+        f"{len(errors)} violations, {len(others)} warnings/infos",
+        rows=[{"entity": v.focus, "property": v.path, "value": v.value, "message": v.message,
+               "severity": v.severity, "file": v.source_file} for v in shacl.violations]))
+
+    report.steps.append(_quotes_step(data_dir, dataset))
+
+    store = entry.open_store()
+    for query in check_catalogue(data_dir):
+        say(f"check {query.name} ...")
+        try:
+            result = run_query(data_dir, query, store=store)
+        except KGError as exc:
+            report.steps.append(CheckStep(query.name, query.title, "fail", f"could not run: {exc}",
+                                          query.problem, query.fix))
+            continue
+        rows = [{k: (t.value if t is not None else None) for k, t in row.items()} for row in result.dicts()]
+        report.steps.append(CheckStep(query.name, query.title, "fail" if rows else "pass",
+                                      f"{len(rows)} offending rows", query.problem, query.fix, rows))
+    return report
+
+
+def _quotes_step(data_dir: DataDir, dataset) -> CheckStep:
+    from rdflib import URIRef
+
+    from kg.prefixes import MQM
+
+    title = "Every quote occurs verbatim in its article"
+    folder = articles_dir(data_dir)
+    if folder is None:
+        return CheckStep("quotes", title, "skip", f"article texts not found (set {ARTICLES_ENV})")
+    prov = "http://www.w3.org/ns/prov#"
+    texts: dict[str, str | None] = {}
+    rows = []
+    checked = 0
+    for report, quote in sorted(dataset.subject_objects(URIRef(MQM + "quote"))):
+        article = dataset.value(report, URIRef(prov + "wasDerivedFrom"))
+        source = dataset.value(article, URIRef(MQM + "sourceFile")) if article is not None else None
+        if source is None:
+            rows.append({"entity": str(report), "property": MQM + "quote", "value": str(quote),
+                         "message": "report has no article with an mqm:sourceFile"})
+            continue
+        if str(source) not in texts:
+            path = folder / str(source)
+            texts[str(source)] = path.read_text(encoding="utf-8") if path.is_file() else None
+        text = texts[str(source)]
+        if text is None:
+            rows.append({"entity": str(report), "property": MQM + "quote", "value": str(quote),
+                         "message": f"article file {source} not found in {folder}"})
+            continue
+        checked += 1
+        if str(quote) not in text and " ".join(str(quote).split()) not in " ".join(text.split()):
+            rows.append({"entity": str(report), "property": MQM + "quote", "value": str(quote),
+                         "message": f"quote not found verbatim in {source}"})
+    return CheckStep("quotes", title, "fail" if rows else "pass",
+                     f"{checked} quotes checked, {len(rows)} not found", rows=rows,
+                     fix="Copy the quote exactly from the article text (curly apostrophes included).")

@@ -1,0 +1,385 @@
+"""The `kg` command line: a thin layer over the library (parse options, call, format)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from kg import __version__
+from kg.errors import KGError
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success, or the KG conforms / all checks pass
+  1  the checks ran and found problems (report printed)
+  2  the run could not happen (usage error, unreadable or unparsable input)
+
+\b
+Data dir (ontology/, data/, queries/): --data-dir, else $KG_DATA_DIR, else the
+repository next to the package, else the copy bundled in the wheel.
+Reasoned graph cache: $KG_CACHE_DIR (default ~/.cache/mqm-kg)."""
+
+
+class KGGroup(click.Group):
+    """Turns library errors into one-line messages and exit codes (never a traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except RecursionError:
+            click.echo("Error: input is nested too deeply to process", err=True)
+            ctx.exit(2)
+        except BrokenPipeError:
+            ctx.exit(0)
+        except OSError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _data_dir(ctx):
+    from kg.paths import resolve_data_dir
+
+    return resolve_data_dir(ctx.obj.get("data_dir"))
+
+
+def _emit(text: str | bytes, out: str | None = None) -> None:
+    if out:
+        from kg.fsutil import atomic_write
+
+        atomic_write(out, text)
+        click.echo(f"wrote {out}", err=True)
+    elif isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(cls=KGGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Root holding ontology/, data/ and queries/ (default: see below).")
+@click.version_option(__version__, prog_name="kg")
+@click.pass_context
+def cli(ctx, data_dir):
+    """Query, reason over, validate and export the MQM knowledge graph.
+
+    Example: kg query defections --param person=kg:sagheer-ahmed
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = data_dir
+
+
+@cli.command("queries")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def queries_cmd(ctx, fmt):
+    """List the stored queries with their title and parameters.
+
+    Example: kg queries
+    """
+    from kg.queries import catalogue
+
+    items = catalogue(_data_dir(ctx))
+    if fmt == "json":
+        doc = [{"name": q.name, "title": q.title, "description": q.description,
+                "params": [p.__dict__ for p in q.params], "returns": q.returns} for q in items]
+        _emit(json.dumps(doc, indent=2) + "\n")
+        return
+    from kg.formats import table
+
+    rows = [[q.name, q.title, ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in q.params)]
+            for q in items]
+    _emit(table(["name", "title", "parameters (? = optional)"], rows))
+
+
+def _params(values) -> dict[str, str]:
+    params = {}
+    for value in values:
+        if "=" not in value:
+            raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint="--param")
+        name, _, raw = value.partition("=")
+        params[name.strip().lstrip("?$")] = raw
+    return params
+
+
+@cli.command("query")
+@click.argument("name", required=False)
+@click.option("-e", "--expression", help="SPARQL text to run instead of a stored query.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter (repeatable); typed as the query header says.")
+@click.option("-f", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"]))
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="oxigraph: the cached on-disk store (fast); rdflib: reference semantics.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.pass_context
+def query_cmd(ctx, name, expression, params, fmt, engine, out):
+    """Run a stored query (NAME), a query file (FILE.rq) or SPARQL text (-e).
+
+    SELECT, ASK, CONSTRUCT and DESCRIBE over the reasoned KG (asserted + inferred).
+
+    Example: kg query members-of --param organisation=kg:mqm --param onDate=2013-06-01
+    """
+    from kg.formats import format_result
+    from kg.queries import get_query, run_query
+
+    if bool(name) == bool(expression):
+        raise click.UsageError("give exactly one of NAME|FILE.rq or -e 'SPARQL'")
+    data_dir = _data_dir(ctx)
+    query = expression if expression else get_query(data_dir, name)
+    result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress)
+    _emit(format_result(result, fmt), out)
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def validate_cmd(ctx, files, fmt):
+    """Validate the KG (and FILEs, read together with it) against the SHACL shapes.
+
+    Exit 0 when it conforms, 1 when it does not, 2 when a file cannot be read or parsed.
+
+    Example: kg validate new-article.ttl
+    """
+    from kg.validate import validate
+
+    report = validate(_data_dir(ctx), files)
+    _emit(_validation_text(report, fmt))
+    ctx.exit(0 if report.conforms else 1)
+
+
+def _validation_text(report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "turtle":
+        return report.results_graph.serialize(format="longturtle") if report.results_graph is not None else ""
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "no results"
+    head = "Conforms." if report.conforms else f"Does not conform: {counts}."
+    return "\n".join([head] + [v.describe() for v in report.violations]) + "\n"
+
+
+@cli.command("add")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Replace data/<name>.ttl if it exists.")
+@click.pass_context
+def add_cmd(ctx, file, replace):
+    """Validate FILE with the KG and, if all conforms, write it to data/ atomically.
+
+    Nothing changes when FILE does not parse or the KG with it does not conform.
+
+    Example: kg add article-005.ttl
+    """
+    from kg.add import add_file
+
+    result = add_file(_data_dir(ctx), file, replace=replace)
+    if not result.written:
+        _emit(_validation_text(result.report, "text"))
+        click.echo(f"Not added: {result.target} left unchanged.", err=True)
+        ctx.exit(1)
+    click.echo(f"Added {file} as {result.target}.")
+
+
+@cli.command("reason")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="Write asserted + inferred triples to FILE (format from its extension).")
+@click.option("--rebuild", is_flag=True, help="Recompute the closure even if the cache is current.")
+@click.pass_context
+def reason_cmd(ctx, out, rebuild):
+    """Materialise the OWL 2 RL closure; print asserted and inferred triple counts.
+
+    Example: kg reason --out closure.ttl
+    """
+    from kg.cache import ensure_cache
+
+    data_dir = _data_dir(ctx)
+    meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild).meta
+    consistency = meta["consistency"]
+    click.echo(f"asserted: {meta['asserted']}\ninferred: {meta['inferred']}\n"
+               f"consistent: {'yes' if consistency['consistent'] else 'no'}")
+    for message in consistency["errors"] + [f"{i} a owl:Nothing" for i in consistency["nothing_members"]]:
+        click.echo(f"  inconsistency: {message}")
+    for a, b in consistency["same_as"]:
+        click.echo(f"  warning: the reasoner merged {a} and {b} (owl:sameAs)")
+    if out:
+        from kg.export import EXTENSIONS, export
+
+        by_ext = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+        fmt = by_ext.get(click.format_filename(out)[click.format_filename(out).rfind("."):], "turtle")
+        _emit(export(data_dir, fmt, inferred=True), out)
+    if not consistency["consistent"]:
+        ctx.exit(1)
+
+
+@cli.command("export")
+@click.option("-f", "--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "nt", "trig", "nquads", "json-ld", "xml"]))
+@click.option("--inferred", is_flag=True, help="Add the inferred triples (graph urn:kg:inferred).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.pass_context
+def export_cmd(ctx, fmt, inferred, out):
+    """Export the KG with byte-identical output for identical input.
+
+    Asserted triples by default; a VoID/DCAT description is always included.
+
+    Example: kg export --format trig --inferred --out kg.trig
+    """
+    from kg.export import export
+
+    _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
+
+
+@cli.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats_cmd(ctx, fmt):
+    """Entities by class, facts by article and by epistemic status.
+
+    Example: kg stats
+    """
+    from kg.formats import table
+    from kg.stats import stats
+
+    result = stats(_data_dir(ctx), progress=_progress)
+    if fmt == "json":
+        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    parts = [f"triples: {result.asserted} asserted, {result.inferred} inferred\n",
+             "\nEntities by class (asserted types)\n",
+             table(["class", "entities"], [[c, str(n)] for c, n in result.entities_by_class]),
+             "\nFacts by article\n",
+             table(["article", "facts", "reports"], [[a, str(f), str(r)] for a, f, r in result.facts_by_article]),
+             "\nFacts by epistemic status\n",
+             table(["status", "facts"], [[s, str(n)] for s, n in result.facts_by_status])]
+    _emit("".join(parts))
+
+
+@cli.command("check")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def check_cmd(ctx, fmt):
+    """Release checks: parse, consistency, SHACL, quotes, every queries/checks/*-violation.rq.
+
+    Prints the offending rows of each failed check; exit 1 if any fails.
+
+    Example: kg check
+    """
+    from kg.checks import run_checks
+
+    report = run_checks(_data_dir(ctx), progress=_progress)
+    if fmt == "json":
+        _emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _emit(_check_text(report))
+    ctx.exit(0 if report.passed else 1)
+
+
+def _check_text(report) -> str:
+    from kg.formats import table
+    from kg.prefixes import shorten
+
+    out = []
+    for step in report.steps:
+        out.append(f"{step.status.upper():4}  {step.name}: {step.title} ({step.detail})\n")
+        if step.failed:
+            if step.problem:
+                out.append(f"      problem: {step.problem}\n")
+            if step.fix:
+                out.append(f"      fix: {step.fix}\n")
+            if step.rows:
+                keys = list(step.rows[0])
+                rows = [[shorten(str(r.get(k))) if r.get(k) is not None else "" for k in keys] for r in step.rows]
+                out.append("".join("      " + line + "\n" for line in table(keys, rows).splitlines()))
+    failed = [s.name for s in report.steps if s.failed]
+    out.append("All checks pass.\n" if not failed else f"{len(failed)} check(s) failed: {', '.join(failed)}\n")
+    return "".join(out)
+
+
+@cli.command("whois")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def whois_cmd(ctx, name, fmt):
+    """Resolve any spelling of NAME and print the entity's profile.
+
+    Case, diacritics, punctuation, honorifics (Dr, Syed...) and transliteration
+    variants (Qaimkhani/Kaimkhani) do not matter. Ambiguous or unknown: exit 1.
+
+    Example: kg whois "anis kaimkhani"
+    """
+    from kg.cache import open_store
+    from kg.whois import profile
+
+    data_dir = _data_dir(ctx)
+    result = profile(data_dir, name, store=open_store(data_dir, progress=_progress))
+    if fmt == "json":
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    _emit(_profile_text(result))
+
+
+def _profile_text(p) -> str:
+    from kg.formats import table
+    from kg.prefixes import shorten
+
+    out = [f"{p.label}  ({shorten(p.iri)})\n"]
+    if p.alt_labels:
+        out.append(f"also: {'; '.join(p.alt_labels)}\n")
+    out.append(f"types: {', '.join(p.types) or '-'}\n")
+
+    def section(title, rows, keys):
+        if rows:
+            out.append(f"\n{title}\n")
+            out.append(table(keys, [[r.get(k, "") for k in keys] for r in rows]))
+
+    section("Memberships", p.memberships, ["organisationLabel", "roleLabel", "start", "end", "status"])
+    section("Posts", p.posts, [k for k in ("postLabel", "roleLabel", "organisationLabel", "start", "end", "status")
+                               if any(k in r for r in p.posts)])
+    section("Defections", p.defections, ["originLabel", "destinationLabel", "date", "status", "article"])
+    if p.facts:
+        out.append("\nWhat the articles say\n")
+        for fact in p.facts:
+            out.append(f"- [{fact['status'].replace('mqm:status-', '')}] {fact['summary']} "
+                       f"({fact['factType']}, {fact['relation']})\n"
+                       f"    {fact['article']}, {fact['source']}: \"{fact['quote']}\"\n")
+    return "".join(out)
+
+
+@cli.command("timeline")
+@click.option("--about", help="Only facts involving this entity (any spelling, resolved like whois).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def timeline_cmd(ctx, about, fmt):
+    """Dated events and memberships in date order (2016 < 2016-03 < 2016-03-03).
+
+    Example: kg timeline --about "Mustafa Kamal"
+    """
+    from kg.formats import table
+    from kg.timeline import timeline
+
+    entries = timeline(_data_dir(ctx), about)
+    if fmt == "json":
+        _emit(json.dumps([e.__dict__ for e in entries], indent=2, ensure_ascii=False) + "\n")
+        return
+    rows = [[e.date, e.kind.replace("mqm:", ""), e.status.replace("mqm:status-", ""),
+             e.summary if len(e.summary) <= 90 else e.summary[:89] + "…", " ".join(a.replace("kg:article-", "")
+                                                                              for a in e.articles)]
+            for e in entries]
+    _emit(table(["date", "kind", "status", "summary", "articles"], rows))
+
+
+def main(argv=None) -> None:
+    cli.main(args=argv, prog_name="kg", obj={})
+
+
+if __name__ == "__main__":
+    main()

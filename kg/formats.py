@@ -1,0 +1,185 @@
+"""Formatters: query results as a table or a W3C SPARQL results format; RDF for graphs.
+
+Pure functions from result objects to text; nothing here prints. Imports pyoxigraph
+only (graph results), so the fast query path stays light.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+from kg.errors import OutputError
+from kg.prefixes import PREFIXES, shorten
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("turtle", "ntriples", "xml", "table")
+ALL_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+TABLE_CELL_WIDTH = 70
+
+
+def _kind(term) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return "uri"
+    if isinstance(term, ox.BlankNode):
+        return "bnode"
+    if isinstance(term, ox.Literal):
+        return "literal"
+    return "triple"
+
+
+def display(term, *, width: int | None = None) -> str:
+    """Short human form: ``kg:psp`` for IRIs, the bare value for literals."""
+    if term is None:
+        return ""
+    kind = _kind(term)
+    if kind == "uri":
+        text = shorten(term.value)
+    elif kind == "bnode":
+        text = f"_:{term.value}"
+    elif kind == "literal":
+        text = term.value
+    else:
+        text = str(term)
+    text = " ".join(text.split())
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain aligned text table (no trailing spaces)."""
+    if not headers:
+        return ""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in rows)
+    return "\n".join(out) + "\n"
+
+
+def format_result(result, fmt: str = "table") -> str:
+    """Render a kg.queries.QueryResult in ``fmt``; raise OutputError for a bad pairing."""
+    if result.kind == "select":
+        return _select(result, fmt)
+    if result.kind == "ask":
+        return _ask(result, fmt)
+    return _graph(result, fmt)
+
+
+def _select(result, fmt: str) -> str:
+    variables, rows = result.variables, result.rows
+    if fmt == "table":
+        body = [[display(t, width=TABLE_CELL_WIDTH) for t in row] for row in rows]
+        footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+        return table(variables, body) + footer
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow(["" if t is None else (f"_:{t.value}" if _kind(t) == "bnode" else t.value)
+                             for t in row])
+        return buffer.getvalue()
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines.extend("\t".join(_tsv_term(t) for t in row) for row in rows)
+        return "\n".join(lines) + "\n"
+    if fmt == "json":
+        bindings = []
+        for row in rows:
+            bindings.append({v: _json_term(t) for v, t in zip(variables, row) if t is not None})
+        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
+        out.extend(f"    <variable name={quoteattr(v)}/>" for v in variables)
+        out.extend(["  </head>", "  <results>"])
+        for row in rows:
+            out.append("    <result>")
+            for v, t in zip(variables, row):
+                if t is not None:
+                    out.append(f"      <binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+            out.append("    </result>")
+        out.extend(["  </results>", "</sparql>"])
+        return "\n".join(out) + "\n"
+    raise OutputError(f"format {fmt!r} does not apply to SELECT results; use one of {', '.join(SELECT_FORMATS)}")
+
+
+def _ask(result, fmt: str) -> str:
+    value = bool(result.boolean)
+    if fmt == "table":
+        return ("yes" if value else "no") + "\n"
+    if fmt in ("csv", "tsv"):
+        return ("true" if value else "false") + "\n"
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}, indent=2) + "\n"
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+                f"  <head/>\n  <boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n")
+    raise OutputError(f"format {fmt!r} does not apply to ASK results; use table, csv, tsv, json or xml")
+
+
+def _graph(result, fmt: str) -> str:
+    import pyoxigraph as ox
+
+    triples = sorted(result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    if fmt == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    if fmt in ("turtle", "table"):
+        used = _used_prefixes(triples)
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")
+    if fmt == "xml":
+        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=_used_prefixes(triples)).decode("utf-8")
+    raise OutputError(f"format {fmt!r} does not apply to CONSTRUCT/DESCRIBE results; "
+                      f"use one of {', '.join(GRAPH_FORMATS)}")
+
+
+def _used_prefixes(triples) -> dict[str, str]:
+    text = " ".join(str(t) for t in triples)
+    return {p: ns for p, ns in PREFIXES.items() if ns in text}
+
+
+def _json_term(term) -> dict:
+    kind = _kind(term)
+    if kind == "uri":
+        return {"type": "uri", "value": term.value}
+    if kind == "bnode":
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value not in (XSD_STRING, RDF_LANGSTRING):
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _xml_term(term) -> str:
+    kind = _kind(term)
+    if kind == "uri":
+        return f"<uri>{escape(term.value)}</uri>"
+    if kind == "bnode":
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype.value != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def _tsv_term(term) -> str:
+    if term is None:
+        return ""
+    text = str(term)
+    return text.replace("\t", "\\t").replace("\n", "\\n")

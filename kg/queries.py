@@ -1,0 +1,506 @@
+"""Stored SPARQL queries: the catalogue in ``queries/*.rq``, typed parameters, two engines.
+
+A stored query starts with a strict header of ``#+`` lines (a malformed header is an
+error naming the file and line)::
+
+    #+ title: Defections
+    #+ description: Who moved from which organisation to which... Reasoning: required.
+    #+ param: person | iri | optional | kg:sagheer-ahmed | The person who moved
+    #+ returns: person, personLabel, origin, destination, date, status, article, quote
+
+``#+ param:`` fields are the SPARQL variable it binds, its type (iri, string, date,
+gYear, integer, boolean), required or optional, an example and a description. Quality
+checks (``queries/checks/*-violation.rq``) use ``title``, ``problem`` and ``fix`` instead.
+
+Parameters are bound as RDF terms, never pasted into the text: with rdflib through
+``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the WHERE
+group (pyoxigraph's ``substitutions`` only accepts projected variables), which gives the
+same solutions for parameters used in the top-level group, as all stored queries do.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date as _date
+from pathlib import Path
+
+from kg.errors import (KGError, ParameterError, QueryEngineError, QueryHeaderError,
+                       QueryNotFoundError, QuerySyntaxError)
+from kg.paths import DataDir
+from kg.prefixes import KG, PREFIXES
+
+PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
+QUERY_KEYS = {"title", "description", "param", "returns"}
+CHECK_KEYS = {"title", "problem", "fix", "description"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEADER = re.compile(r"^#\+\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool
+    example: str
+    description: str
+
+    def describe(self) -> str:
+        need = "required" if self.required else "optional"
+        return f"{self.name} ({self.type}, {need}; e.g. {self.example}): {self.description}"
+
+
+@dataclass
+class StoredQuery:
+    """One ``.rq`` file with its parsed header."""
+
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+    returns: list[str] = field(default_factory=list)
+    problem: str = ""
+    fix: str = ""
+
+    @property
+    def is_check(self) -> bool:
+        return bool(self.problem)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass
+class QueryResult:
+    """Engine-neutral result; terms are pyoxigraph terms (None when unbound)."""
+
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list = field(default_factory=list)
+
+    def dicts(self) -> list[dict]:
+        """SELECT rows as dicts ``{variable: term or None}``."""
+        return [dict(zip(self.variables, row)) for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.kind == "select" else len(self.triples)
+
+
+# ---------------------------------------------------------------------------
+# Header and catalogue
+# ---------------------------------------------------------------------------
+
+def parse_query_file(path: Path, *, check: bool | None = None, require_header: bool = True) -> StoredQuery:
+    """Read and parse a ``.rq`` file (strict header)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KGError(f"{path}: cannot read query file: {exc}") from None
+    if check is None:
+        check = path.name.endswith("-violation.rq")
+    return parse_query_text(text, path=path, check=check, require_header=require_header)
+
+
+def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = False,
+                     require_header: bool = True) -> StoredQuery:
+    path = Path(path) if not isinstance(path, Path) else path
+    name = path.stem if path.suffix == ".rq" else str(path)
+    query = StoredQuery(name=name, path=path, text=text)
+    allowed = CHECK_KEYS if check else QUERY_KEYS
+    seen: set[str] = set()
+    in_header = True
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped.startswith("#+"):
+            if stripped and not stripped.startswith("#"):
+                in_header = False
+            continue
+        if not in_header:
+            raise QueryHeaderError("'#+' header line after the query text began", path=path, line=number)
+        match = _HEADER.match(stripped)
+        if not match:
+            raise QueryHeaderError(f"expected '#+ key: value', got {stripped!r}", path=path, line=number)
+        key, value = match.group(1), match.group(2)
+        if key not in allowed:
+            raise QueryHeaderError(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})",
+                                   path=path, line=number)
+        if not value:
+            raise QueryHeaderError(f"empty value for {key!r}", path=path, line=number)
+        if key != "param" and key in seen:
+            raise QueryHeaderError(f"duplicate key {key!r}", path=path, line=number)
+        seen.add(key)
+        if key == "param":
+            param = _parse_param(value, path, number)
+            if query.param(param.name):
+                raise QueryHeaderError(f"parameter {param.name!r} declared twice", path=path, line=number)
+            if not re.search(r"[?$]" + re.escape(param.name) + r"\b", text):
+                raise QueryHeaderError(f"parameter {param.name!r} is not a variable of the query",
+                                       path=path, line=number)
+            query.params.append(param)
+        elif key == "returns":
+            names = [v.strip().lstrip("?") for v in value.split(",")]
+            bad = [n for n in names if not _VAR.match(n)]
+            if bad:
+                raise QueryHeaderError(f"bad variable name(s) in returns: {bad}", path=path, line=number)
+            query.returns = names
+        else:
+            setattr(query, key, value)
+    if require_header:
+        needed = ["title", "problem", "fix"] if check else ["title", "description"]
+        missing = [k for k in needed if k not in seen]
+        if missing:
+            raise QueryHeaderError(f"missing header key(s): {', '.join(missing)}", path=path, line=1)
+    return query
+
+
+def _parse_param(value: str, path, line) -> Param:
+    fields = [f.strip() for f in value.split("|")]
+    if len(fields) != 5:
+        raise QueryHeaderError("param needs 5 fields 'name | type | required|optional | example | "
+                               f"description', got {len(fields)}", path=path, line=line)
+    name, kind, need, example, description = fields
+    name = name.lstrip("?$")
+    if not _VAR.match(name):
+        raise QueryHeaderError(f"bad parameter name {name!r}", path=path, line=line)
+    if kind not in PARAM_TYPES:
+        raise QueryHeaderError(f"parameter {name!r}: unknown type {kind!r} (one of {', '.join(PARAM_TYPES)})",
+                               path=path, line=line)
+    if need not in ("required", "optional"):
+        raise QueryHeaderError(f"parameter {name!r}: third field must be 'required' or 'optional', got {need!r}",
+                               path=path, line=line)
+    if not example or not description:
+        raise QueryHeaderError(f"parameter {name!r}: example and description must not be empty",
+                               path=path, line=line)
+    param = Param(name, kind, need == "required", example, description)
+    try:
+        coerce(param, example)
+    except ParameterError as exc:
+        raise QueryHeaderError(f"example does not fit its type: {exc.message}", path=path, line=line) from None
+    return param
+
+
+def catalogue(data_dir: DataDir) -> list[StoredQuery]:
+    """Every stored query in ``queries/*.rq`` (not the checks), sorted by name."""
+    return [parse_query_file(p, check=False) for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+
+
+def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
+    """Every quality check ``queries/checks/*-violation.rq``, sorted by name."""
+    return [parse_query_file(p, check=True) for p in sorted(data_dir.checks_dir.glob("*-violation.rq"))]
+
+
+def get_query(data_dir: DataDir, name: str) -> StoredQuery:
+    """A stored query by name (file stem), or a path to any ``.rq`` file."""
+    candidate = Path(name)
+    if name.endswith(".rq") or candidate.suffix == ".rq":
+        if not candidate.is_file():
+            raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
+        text = candidate.read_text(encoding="utf-8")
+        has_header = any(line.startswith("#+") for line in text.splitlines())
+        return parse_query_file(candidate, require_header=has_header)
+    path = data_dir.queries_dir / f"{name}.rq"
+    if not re.match(r"^[A-Za-z0-9_.-]+$", name) or not path.is_file():
+        raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
+    return parse_query_file(path, check=False)
+
+
+# ---------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------
+
+def expand_iri(value: str) -> str:
+    """``kg:slug``, ``prefix:local``, ``<full IRI>``, ``http(s)://...`` or a bare slug -> IRI."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+    elif re.match(r"^https?://", value) or value.startswith("urn:"):
+        iri = value
+    elif re.match(r"^[A-Za-z][A-Za-z0-9_-]*:", value):
+        prefix, local = value.split(":", 1)
+        if prefix not in PREFIXES:
+            raise ValueError(f"unknown prefix {prefix!r} (known: {', '.join(sorted(PREFIXES))})")
+        iri = PREFIXES[prefix] + local
+    elif re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", value):
+        iri = KG + value
+    else:
+        raise ValueError("expected kg:slug, prefix:local, <IRI>, http(s)://... or a bare slug")
+    if not iri or _BAD_IRI_CHARS.search(iri) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
+        raise ValueError(f"{iri!r} is not a valid absolute IRI")
+    return iri
+
+
+def coerce(param: Param, raw: str):
+    """Turn a command-line string into the pyoxigraph term the parameter expects."""
+    import pyoxigraph as ox
+
+    def fail(expected: str):
+        return ParameterError(f"parameter {param.name!r}: {raw!r} is not a valid {param.type}; expected {expected}")
+
+    if param.type == "iri":
+        try:
+            return ox.NamedNode(expand_iri(raw))
+        except ValueError as exc:
+            raise ParameterError(f"parameter {param.name!r}: {raw!r} is not a valid iri: {exc}") from None
+    if param.type == "string":
+        return ox.Literal(raw)
+    if param.type == "date":
+        try:
+            if not re.match(r"^\d{4}-\d{2}-\d{2}$", raw):
+                raise ValueError
+            _date.fromisoformat(raw)
+        except ValueError:
+            raise fail("a date YYYY-MM-DD, e.g. 2016-03-23") from None
+        return ox.Literal(raw, datatype=ox.NamedNode(XSD + "date"))
+    if param.type == "gYear":
+        if not re.match(r"^-?\d{4}$", raw):
+            raise fail("a year YYYY, e.g. 2016")
+        return ox.Literal(raw, datatype=ox.NamedNode(XSD + "gYear"))
+    if param.type == "integer":
+        if not re.match(r"^[+-]?\d+$", raw.strip()):
+            raise fail("an integer, e.g. 3")
+        return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD + "integer"))
+    if param.type == "boolean":
+        lowered = raw.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise fail("true or false")
+        return ox.Literal("true" if lowered in ("true", "1", "yes") else "false",
+                          datatype=ox.NamedNode(XSD + "boolean"))
+    raise fail(f"one of {PARAM_TYPES}")
+
+
+def guess_term(raw: str):
+    """Parameter of a query without header: an IRI if it looks like one, else a string."""
+    import pyoxigraph as ox
+
+    try:
+        if raw.startswith("<") or re.match(r"^(https?://|urn:|[A-Za-z][A-Za-z0-9_-]*:\S)", raw):
+            return ox.NamedNode(expand_iri(raw))
+    except ValueError as exc:
+        raise ParameterError(f"{raw!r}: {exc}") from None
+    return ox.Literal(raw)
+
+
+def bind(query: StoredQuery, raw: dict[str, str], *, headerless: bool = False,
+         provided=()) -> dict:
+    """Check and convert ``{name: string}`` for ``query``; return ``{name: term}``."""
+    bindings = {}
+    if headerless and not query.params:
+        for name, value in raw.items():
+            if not _VAR.match(name):
+                raise ParameterError(f"bad parameter name {name!r}")
+            bindings[name] = guess_term(value)
+        return bindings
+    known = {p.name for p in query.params}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        listing = "; ".join(p.describe() for p in query.params) or "none"
+        raise ParameterError(f"query {query.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                             f"its parameters: {listing}")
+    for param in query.params:
+        if param.name in raw:
+            bindings[param.name] = coerce(param, raw[param.name])
+        elif param.required and param.name not in provided:
+            raise ParameterError(f"query {query.name!r} needs parameter {param.name!r}: {param.describe()}",
+                                 hint=f"add --param {param.name}={param.example}")
+    return bindings
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: str = "oxigraph",
+              bindings: dict | None = None, store=None, progress=None) -> QueryResult:
+    """Run a StoredQuery (or SPARQL text) over the reasoned KG.
+
+    ``params`` are raw strings checked against the header; ``bindings`` are ready terms.
+    ``engine`` is ``oxigraph`` (default, the cached on-disk store) or ``rdflib``.
+    """
+    if isinstance(query, str):
+        query = parse_query_text(query, require_header=False)
+        headerless = True
+    else:
+        headerless = not query.title
+    terms = dict(bindings or {})
+    terms.update(bind(query, params or {}, headerless=headerless, provided=set(terms)))
+    if engine == "oxigraph":
+        if store is None:
+            from kg.cache import open_store
+
+            store = open_store(data_dir, progress=progress)
+        return run_oxigraph(store, query.text, terms)
+    if engine == "rdflib":
+        from kg.cache import ensure_cache
+
+        entry = ensure_cache(data_dir, progress=progress)
+        return run_rdflib(cached_rdflib_dataset(entry), query.text, terms)
+    raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
+
+
+def run_oxigraph(store, text: str, terms: dict) -> QueryResult:
+    import pyoxigraph as ox
+
+    sparql = inject_values(text, terms) if terms else text
+    try:
+        result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        if sparql is not text:
+            try:
+                ox.Store().query(text, prefixes=PREFIXES)
+            except SyntaxError as original:
+                exc = original
+        raise _syntax_error(text, str(exc)) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryEngineError(f"query failed: {exc}") from None
+    try:
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [tuple(solution[v] for v in variables) for solution in result]
+            return QueryResult("select", variables=variables, rows=rows)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        return QueryResult("graph", triples=list(result))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryEngineError(f"query failed: {exc}") from None
+
+
+def _syntax_error(text: str, message: str) -> QuerySyntaxError:
+    match = re.search(r"at (\d+):(\d+)", message)
+    if not match:
+        return QuerySyntaxError(f"SPARQL syntax error: {message}")
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.splitlines() or [""]
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    first = message.splitlines()[0]
+    return QuerySyntaxError(f"SPARQL syntax error at line {line}, column {column}: {first}\n"
+                            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+
+
+def inject_values(text: str, terms: dict) -> str:
+    """Put ``VALUES (?a ?b) { (t1 t2) }`` first in the WHERE group of ``text``."""
+    position = _where_brace(text)
+    if position is None:
+        raise QuerySyntaxError("cannot bind parameters: no WHERE group found in the query")
+    names = sorted(terms)
+    values = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + \
+        " ".join(str(terms[n]) for n in names) + ") } "
+    return text[: position + 1] + values + text[position + 1:]
+
+
+def _where_brace(text: str) -> int | None:
+    """Index of the '{' opening the WHERE group, skipping comments, strings and IRIs."""
+    i, n = 0, len(text)
+    words: list[str] = []
+    form = None
+    skip_template = False
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if ch in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            continue
+        if ch == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
+            i += re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]).end()
+            continue
+        if ch.isalpha():
+            word = re.match(r"[A-Za-z_]+", text[i:]).group(0)
+            if form is None and word.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form = word.upper()
+                skip_template = form == "CONSTRUCT"
+            words.append(word.upper())
+            i += len(word)
+            continue
+        if ch == "{":
+            if skip_template and (not words or words[-1] != "WHERE"):
+                depth = 0
+                while i < n:
+                    if text[i] == "{":
+                        depth += 1
+                    elif text[i] == "}":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    i += 1
+                skip_template = False
+                i += 1
+                continue
+            return i
+        i += 1
+    return None
+
+
+_RDFLIB_CACHE: dict = {}
+
+
+def cached_rdflib_dataset(entry):
+    """The cached N-Quads loaded into an rdflib Dataset (union default graph), memoised."""
+    key = str(entry.path)
+    if key not in _RDFLIB_CACHE:
+        from kg.load import new_dataset
+
+        dataset = new_dataset()
+        import pyoxigraph as ox
+        from rdflib import URIRef
+
+        from kg.terms import ox_to_rdflib
+
+        by_graph: dict = {}
+        for quad in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS):
+            by_graph.setdefault(quad.graph_name.value, []).append(quad)
+        for name, quads in sorted(by_graph.items()):
+            graph = dataset.graph(URIRef(name))
+            for q in quads:
+                graph.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object)))
+        _RDFLIB_CACHE.clear()
+        _RDFLIB_CACHE[key] = dataset
+    return _RDFLIB_CACHE[key]
+
+
+def run_rdflib(graph, text: str, terms: dict) -> QueryResult:
+    """Run SPARQL text on an rdflib Graph/Dataset with ``initBindings`` (reference semantics)."""
+    from rdflib import Namespace, Variable
+    from rdflib.plugins.sparql import prepareQuery
+
+    from kg.terms import ox_to_rdflib, rdflib_to_ox
+
+    try:
+        prepared = prepareQuery(text, initNs={k: Namespace(v) for k, v in PREFIXES.items()})
+    except Exception as exc:  # pyparsing.ParseException and friends
+        raise _rdflib_syntax_error(text, exc) from None
+    init = {Variable(k): ox_to_rdflib(v) for k, v in terms.items()}
+    try:
+        result = graph.query(prepared, initBindings=init)
+    except Exception as exc:
+        raise QueryEngineError(f"query failed (rdflib): {exc}") from None
+    if result.type == "SELECT":
+        variables = [str(v) for v in result.vars]
+        rows = [tuple(rdflib_to_ox(row[i]) if row[i] is not None else None
+                      for i in range(len(variables))) for row in result]
+        return QueryResult("select", variables=variables, rows=rows)
+    if result.type == "ASK":
+        return QueryResult("ask", boolean=bool(result.askAnswer))
+    import pyoxigraph as ox
+
+    return QueryResult("graph", triples=[ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o))
+                                         for s, p, o in result])
+
+
+def _rdflib_syntax_error(text: str, exc: Exception) -> QuerySyntaxError:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
+    if line:
+        return _syntax_error(text, f"{getattr(exc, 'msg', exc)} at {line}:{column}")
+    return QuerySyntaxError(f"SPARQL syntax error: {exc}")

@@ -1,0 +1,185 @@
+"""SHACL validation with pyshacl, and a report object that names each violation's file.
+
+The data graph is the ontology plus every data file (plus the files being checked, for
+``kg validate FILE`` and ``kg add FILE``); the shapes come from ``ontology/shapes.ttl``.
+The inference mode is the one the shapes file's header declares (``inference="rdfs"``),
+so the CLI gives the verdict the shapes were written and tested for.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from kg.paths import DataDir
+from kg.prefixes import FILE_GRAPH_PREFIX, shorten
+
+SH = "http://www.w3.org/ns/shacl#"
+DEFAULT_INFERENCE = "rdfs"
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    value: str | None
+    component: str
+    message: str
+    severity: str  # Violation, Warning or Info
+    shape: str | None
+    source_file: str | None
+
+    def describe(self) -> str:
+        """One violation in plain words (for the text report)."""
+        where = self.source_file or "?"
+        parts = [f"[{self.severity}] {where}: {shorten(self.focus)}"]
+        if self.path:
+            parts.append(f"  {self.path}")
+        if self.value is not None:
+            parts.append(f"= {self.value}")
+        head = " ".join(parts)
+        component = self.component.replace(SH, "sh:")
+        return f"{head}\n    {self.message}\n    (constraint {component})"
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    results_graph: object = None  # rdflib Graph of the SHACL validation report
+    inference: str = DEFAULT_INFERENCE
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for v in self.violations:
+            counts[v.severity] = counts.get(v.severity, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict:
+        return {"conforms": self.conforms, "inference": self.inference,
+                "violations": [asdict(v) for v in self.violations]}
+
+
+def shapes_inference(shapes_path) -> str:
+    """The inference mode a shapes file declares in its header (default rdfs)."""
+    try:
+        head = shapes_path.read_text(encoding="utf-8")[:8000]
+    except OSError:
+        return DEFAULT_INFERENCE
+    match = re.search(r'inference\s*=\s*"(none|rdfs|owlrl|both)"', head)
+    return match.group(1) if match else DEFAULT_INFERENCE
+
+
+def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
+    """Validate the KG (and extra ``files`` read together with it) against the shapes.
+
+    Raises ParseError for an unparsable file; returns a ValidationReport otherwise.
+    """
+    from kg.load import load_dataset
+
+    if dataset is None:
+        dataset = load_dataset(data_dir, files)
+    return validate_dataset(data_dir, dataset)
+
+
+def validate_dataset(data_dir: DataDir, dataset) -> ValidationReport:
+    import pyshacl
+    from rdflib import Graph, URIRef
+
+    from kg.load import is_shapes_graph, knowledge_graph
+
+    shapes = Graph()
+    for context in dataset.graphs():
+        if is_shapes_graph(context.identifier):
+            for triple in context:
+                shapes.add(triple)
+    data = knowledge_graph(dataset)
+    inference = shapes_inference(data_dir.shapes_file)
+    if not len(shapes):
+        return ValidationReport(conforms=True, inference=inference)
+    conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference=inference, advanced=True,
+        allow_warnings=False, abort_on_first=False)
+    origin = _origin_index(dataset)
+    violations = []
+    sh = lambda local: URIRef(SH + local)  # noqa: E731
+    for result in results.subjects(sh("resultSeverity"), None):
+        focus = results.value(result, sh("focusNode"))
+        path = results.value(result, sh("resultPath"))
+        value = results.value(result, sh("value"))
+        messages = sorted(str(m) for m in results.objects(result, sh("resultMessage")))
+        severity = str(results.value(result, sh("resultSeverity"))).replace(SH, "")
+        violations.append(Violation(
+            focus=str(focus),
+            path=_term_text(path, results),
+            value=_term_text(value, results),
+            component=str(results.value(result, sh("sourceConstraintComponent"))),
+            message=" / ".join(messages) or "(no message)",
+            severity=severity,
+            shape=_term_text(results.value(result, sh("sourceShape")), results),
+            source_file=origin.get(str(focus)),
+        ))
+    violations.sort(key=lambda v: (v.source_file or "", v.focus, v.path or "", v.component, v.message,
+                                   v.value or ""))
+    return ValidationReport(conforms=bool(conforms), violations=violations, results_graph=results,
+                            inference=inference)
+
+
+def _term_text(term, graph) -> str | None:
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return shorten(str(term))
+    if isinstance(term, Literal):
+        return str(term)
+    if isinstance(term, BNode):
+        path = _path_text(term, graph)
+        if path:
+            return path
+        # An anonymous shape: show its Turtle-ish description.
+        pairs = sorted(f"{shorten(str(p))} {_term_text(o, graph) if not isinstance(o, BNode) else '[...]'}"
+                       for p, o in graph.predicate_objects(term))
+        return "[" + "; ".join(pairs) + "]" if pairs else "[]"
+    return str(term)
+
+
+def _path_text(node, graph) -> str | None:
+    """SHACL property path in SPARQL syntax: a|b, a/b, ^a, a*, a+, a?."""
+    from rdflib import RDF, BNode, URIRef
+    from rdflib.collection import Collection
+
+    if isinstance(node, URIRef):
+        return shorten(str(node))
+    if not isinstance(node, BNode):
+        return None
+    if (node, RDF.first, None) in graph:
+        parts = [_path_text(item, graph) for item in Collection(graph, node)]
+        return "/".join(p or "?" for p in parts)
+    for local, fmt in (("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
+                       ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
+        inner = graph.value(node, URIRef(SH + local))
+        if inner is None:
+            continue
+        if fmt is None:
+            return "|".join(_path_text(i, graph) or "?" for i in Collection(graph, inner))
+        return fmt.format(_path_text(inner, graph) or "?")
+    return None
+
+
+def _origin_index(dataset) -> dict[str, str]:
+    """IRI -> path of the first file (data files first) where it is a subject (else object)."""
+    graphs = sorted((str(c.identifier), c) for c in dataset.graphs()
+                    if str(c.identifier).startswith(FILE_GRAPH_PREFIX))
+    graphs.sort(key=lambda item: (not item[0].startswith(FILE_GRAPH_PREFIX + "data/"), item[0]))
+    origin: dict[str, str] = {}
+    for name, context in graphs:
+        label = name[len(FILE_GRAPH_PREFIX):]
+        for subject in context.subjects():
+            origin.setdefault(str(subject), label)
+    for name, context in graphs:
+        label = name[len(FILE_GRAPH_PREFIX):]
+        for obj in context.objects():
+            origin.setdefault(str(obj), label)
+    return origin
