@@ -33,7 +33,7 @@ def parse_file(path, *, max_bytes: int | None = None):
 
 def add_file(graph, path, *, max_bytes: int | None = None) -> int:
     """Parse ``path`` strictly and add its triples to ``graph``; return the triple count."""
-    quads = parse_quads(Path(path), max_bytes=max_bytes)
+    quads = parse_quads(path, max_bytes=max_bytes)
     cache: dict = {}
 
     def conv(term):

@@ -31,7 +31,8 @@ EXTENSIONS = {
 }
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_ERROR_POSITION = re.compile(r"^Parser error at line (\d+)(?: between columns (\d+) and \d+| column (\d+))?: ")
+_ERROR_POSITION = re.compile(r"^Parser error (?:at|between) line (\d+)"
+                             r"(?: between columns (\d+) and \d+| column (\d+)(?: and line \d+ column \d+)?)?: ")
 
 
 def format_name(path: Path) -> str:
@@ -78,6 +79,8 @@ def parse_quads(path: Path, *, max_bytes: int | None = None):
     """
     import pyoxigraph as ox
 
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", str(path)):
+        raise InputError(f"{path}: only local files are read, never URLs")
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
@@ -86,7 +89,11 @@ def parse_quads(path: Path, *, max_bytes: int | None = None):
         return list(ox.parse(data, format=getattr(ox.RdfFormat, fmt), base_iri=None,
                              rename_blank_nodes=True, lenient=False))
     except SyntaxError as exc:
-        raise _parse_error(exc, path) from None
+        error = _parse_error(exc, path)
+        if "LoadDocumentCallback" in error.reason:
+            raise UnsafeInputError("JSON-LD with a remote @context is refused: remote contexts are "
+                                   "never fetched; inline the context", path=path) from None
+        raise error from None
     except (ValueError, OSError) as exc:
         raise ParseError(str(exc), path=path) from None
     except RecursionError:
