@@ -203,22 +203,38 @@ def _rdfxml(graph) -> bytes:
 
 
 def _trig(graphs: dict) -> bytes:
+    """TriG written graph by graph (sorted), with one shared, complete set of prefixes."""
     from rdflib import Graph
 
     from kg.load import bind_prefixes
 
-    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items()))
-    parts = [header]
+    ordered = {}
+    namespaces: dict[str, str] = dict(PREFIXES)
     for name, graph in graphs.items():
-        ordered = Graph()
-        bind_prefixes(ordered)
+        copy = Graph()
+        bind_prefixes(copy)
         for triple in _sorted_triples(graph):
-            ordered.add(triple)
-        body = ordered.serialize(format="turtle")
+            copy.add(triple)
+        copy.serialize(format="turtle")  # first pass: lets rdflib name unknown namespaces
+        for prefix, ns in copy.namespaces():
+            if str(ns) not in namespaces.values():
+                base, number = prefix.rstrip("0123456789") or "ns", 1
+                candidate = prefix
+                while candidate in namespaces:
+                    candidate, number = f"{base}{number}", number + 1
+                namespaces[candidate] = str(ns)
+        ordered[name] = copy
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(namespaces.items()))
+    parts = [header]
+    for name, graph in ordered.items():
+        for prefix, ns in namespaces.items():
+            graph.bind(prefix, ns, override=True, replace=True)
+        body = graph.serialize(format="turtle")
         lines = [line for line in body.splitlines() if not line.startswith("@prefix")]
         while lines and not lines[0].strip():
             lines.pop(0)
-        inner = "\n".join(("    " + line) if line.strip() else "" for line in lines).rstrip()
+        # Not re-indented: that would change multi-line literals.
+        inner = "\n".join(lines).rstrip()
         parts.append(f"\n<{name}> {{\n{inner}\n}}\n")
     return "".join(parts).encode("utf-8")
 

@@ -394,52 +394,58 @@ def inject_values(text: str, terms: dict) -> str:
     return text[: position + 1] + values + text[position + 1:]
 
 
-def _where_brace(text: str) -> int | None:
-    """Index of the '{' opening the WHERE group, skipping comments, strings and IRIs."""
+def _tokens(text: str):
+    """(index, token) for words and braces, skipping comments, strings and IRIs."""
     i, n = 0, len(text)
-    words: list[str] = []
-    form = None
-    skip_template = False
+    iri = re.compile(r"<[^\s<>\"{}|^`\\]*>")
     while i < n:
         ch = text[i]
         if ch == "#":
             end = text.find("\n", i)
             i = n if end < 0 else end + 1
-            continue
-        if ch in "\"'":
+        elif ch in "\"'":
             quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
             i += len(quote)
             while i < n and not text.startswith(quote, i):
                 i += 2 if text[i] == "\\" else 1
             i += len(quote)
-            continue
-        if ch == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
-            i += re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]).end()
-            continue
-        if ch.isalpha():
-            word = re.match(r"[A-Za-z_]+", text[i:]).group(0)
-            if form is None and word.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-                form = word.upper()
-                skip_template = form == "CONSTRUCT"
-            words.append(word.upper())
+        elif ch == "<" and iri.match(text, i):
+            i = iri.match(text, i).end()
+        elif ch.isalpha() or ch == "_":
+            word = re.compile(r"[A-Za-z_]+").match(text, i).group(0)
+            yield i, word.upper()
             i += len(word)
-            continue
-        if ch == "{":
-            if skip_template and (not words or words[-1] != "WHERE"):
-                depth = 0
-                while i < n:
-                    if text[i] == "{":
-                        depth += 1
-                    elif text[i] == "}":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    i += 1
-                skip_template = False
-                i += 1
-                continue
-            return i
-        i += 1
+        elif ch in "{}":
+            yield i, ch
+            i += 1
+        else:
+            i += 1
+
+
+def _where_brace(text: str) -> int | None:
+    """Index of the '{' opening the WHERE group (after a CONSTRUCT template, if any)."""
+    form = None
+    previous = None
+    depth = 0
+    in_template = False
+    for index, token in _tokens(text):
+        if form is None and token in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            form = token
+        if token == "{":
+            if depth == 0:
+                if form == "CONSTRUCT" and previous != "WHERE" and not in_template:
+                    in_template = True
+                    depth += 1
+                    previous = token
+                    continue
+                return index
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth == 0:
+                in_template = False
+                form = "CONSTRUCT-DONE" if form == "CONSTRUCT" else form
+        previous = token
     return None
 
 

@@ -72,6 +72,7 @@ def run_kg(args, runner=None, **kwargs):
 def run_subprocess(args, *, env=None, cwd=None, timeout=300):
     """`python -m kg ...` in a new process; returns CompletedProcess (bytes)."""
     full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True,
                           env=full_env, cwd=cwd or ROOT, timeout=timeout)
