@@ -341,9 +341,8 @@ def _profile_text(p) -> str:
             out.append(f"\n{title}\n")
             out.append(table(keys, [[r.get(k, "") for k in keys] for r in rows]))
 
-    section("Memberships", p.memberships, ["organisationLabel", "roleLabel", "start", "end", "status"])
-    section("Posts", p.posts, [k for k in ("postLabel", "roleLabel", "organisationLabel", "start", "end", "status")
-                               if any(k in r for r in p.posts)])
+    section("Memberships", p.memberships, ["organisationLabel", "roleLabel", "start", "end", "status", "article"])
+    section("Posts", p.posts, ["postLabel", "organisationLabel", "start", "end", "status", "article"])
     section("Defections", p.defections, ["originLabel", "destinationLabel", "date", "status", "article"])
     if p.facts:
         out.append("\nWhat the articles say\n")

@@ -63,6 +63,11 @@ def translit_key(name: str) -> str:
     return " ".join(words)
 
 
+def compact_key(name: str) -> str:
+    """The transliteration key with word boundaries ignored (Ishratul Ibad = Ishrat-ul-Ebad)."""
+    return translit_key(normalise(name).replace(" ", ""))
+
+
 @dataclass
 class Match:
     iri: str
@@ -94,7 +99,7 @@ def resolve(data_dir: DataDir, name: str, *, store=None) -> Match:
             return Match(iri, index[iri]["pref"])
     if text.startswith(KG) and text in index:
         return Match(text, index[text]["pref"])
-    for matcher in (normalise, translit_key):
+    for matcher in (normalise, translit_key, compact_key):
         key = matcher(text)
         if not key:
             break
@@ -148,14 +153,16 @@ PREFIX mqm:  <https://w3id.org/mqm-kg/ontology#>
 PREFIX org:  <http://www.w3.org/ns/org#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX time: <http://www.w3.org/2006/time#>
-SELECT DISTINCT ?membership ?organisation ?organisationLabel ?roleLabel ?start ?end ?status WHERE {
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT DISTINCT ?membership ?organisation ?organisationLabel ?roleLabel ?start ?end ?status ?article WHERE {
   ?membership org:member ?entity ; org:organization ?organisation ; mqm:epistemicStatus ?status .
+  OPTIONAL { ?membership mqm:reportedIn/prov:wasDerivedFrom ?article . }
   ?organisation skos:prefLabel ?organisationLabel .
   OPTIONAL { ?membership org:role/skos:prefLabel ?roleLabel . }
   OPTIONAL { ?membership org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start . }
   OPTIONAL { ?membership org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end . }
 }
-ORDER BY STR(?start) ?organisationLabel ?membership
+ORDER BY STR(?start) ?organisationLabel ?article ?membership
 """
 
 TYPES_QUERY = """
@@ -188,14 +195,15 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
 
     memberships = run_oxigraph(store, MEMBERSHIPS_QUERY, {"entity": entity}).dicts()
     result.memberships = simple(memberships, ["organisationLabel", "roleLabel", "start", "end", "status",
-                                              "membership"])
+                                              "article", "membership"])
     stored = {p.stem for p in data_dir.queries_dir.glob("*.rq")}
     if "posts-held" in stored:
         query = get_query(data_dir, "posts-held")
         if query.param("person"):
-            rows = run_query(data_dir, query, bindings={"person": entity}, store=store).dicts()
-            result.posts = _dedupe(simple(rows, [v for v in (rows[0].keys() if rows else [])
-                                                 if v not in ("person", "personLabel", "quote")]))
+            rows = [r for r in run_query(data_dir, query, bindings={"person": entity}, store=store).dicts()
+                    if r.get("post") is not None]
+            result.posts = _dedupe(simple(rows, ["postLabel", "organisationLabel", "start", "end", "status",
+                                                 "article"]))
     if "defections" in stored:
         query = get_query(data_dir, "defections")
         if query.param("person"):
