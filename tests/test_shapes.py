@@ -12,9 +12,10 @@ from pathlib import Path
 import owlrl
 import pyshacl
 import pytest
-from rdflib import Graph, Namespace, RDF
+from rdflib import Graph, Namespace, RDF, URIRef
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+MQM = "https://w3id.org/mqm-kg/ontology#"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 VALID = FIXTURES / "valid.ttl"
 INVALID = sorted(path for path in FIXTURES.glob("*.ttl") if path != VALID)
@@ -188,3 +189,14 @@ def test_every_message_fires_on_some_fixture(shapes, results):
         if not any(head in text for text in fired):
             unfired.append(str(message))
     assert not unfired, "\n".join(unfired)
+
+
+def test_every_ontology_term_the_shapes_use_is_declared(shapes, ontology_path):
+    """A misspelt mqm: path or class in the shapes would make a rule that never fires."""
+    ontology = read(ontology_path)
+    declared = {str(term) for term in ontology.subjects(RDF.type, None)}
+    used = {str(node) for triple in shapes for node in triple
+            if isinstance(node, URIRef) and str(node).startswith(MQM)}
+    for query in shapes.objects(None, SH.select):  # terms inside the SPARQL constraints and targets
+        used |= {MQM + name for name in re.findall(r"\bmqm:([A-Za-z][\w-]*)", str(query))}
+    assert not sorted(used - declared)
