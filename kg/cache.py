@@ -123,6 +123,19 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    prune(entry.path.parent, keep=KEEP_ENTRIES, current=entry.path)
+
+
+KEEP_ENTRIES = 8
+
+
+def prune(root: Path, *, keep: int = KEEP_ENTRIES, current: Path | None = None) -> None:
+    """Remove all but the ``keep`` most recently built entries (never ``current``)."""
+    entries = [p for p in root.iterdir() if p.is_dir() and len(p.name) == 64 and (p / "meta.json").exists()]
+    entries.sort(key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        if current is None or old != current:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _uri(value: str):

@@ -91,3 +91,18 @@ def test_data_dir_resolution_order(tmp_path, monkeypatch):
 def test_shapes_are_not_ontology_files(repo):
     assert repo.shapes_file not in repo.ontology_files()
     assert all(Path(p).suffix == ".ttl" for p in repo.input_files())
+
+
+def test_defined_namespace_matches_the_ontology():
+    from rdflib import Graph, URIRef
+
+    from kg.namespaces import MQM
+    from kg.prefixes import MQM as NS
+
+    graph = Graph().parse(ROOT / "ontology" / "mqm.ttl")
+    declared = {str(s)[len(NS):] for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(NS)}
+    ours = set(MQM.__annotations__) | set(MQM._extras)
+    missing = ours - declared
+    assert not missing, f"kg/namespaces.py names terms the ontology does not declare: {sorted(missing)}"
+    with pytest.raises(AttributeError):
+        MQM.Defecton  # noqa: B018 - a typo must raise
