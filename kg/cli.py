@@ -38,6 +38,16 @@ class KGGroup(click.Group):
         except OSError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug or a library failure: still no traceback unless asked
+            import os
+
+            if os.environ.get("KG_DEBUG"):
+                raise
+            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); "
+                       "set KG_DEBUG=1 for the traceback", err=True)
+            ctx.exit(2)
 
 
 def _progress(message: str) -> None:

@@ -149,6 +149,10 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             bad = [n for n in names if not _VAR.match(n)]
             if bad:
                 raise QueryHeaderError(f"bad variable name(s) in returns: {bad}", path=path, line=number)
+            absent = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", text)]
+            if absent:
+                raise QueryHeaderError(f"returns names variable(s) the query does not have: {absent}",
+                                       path=path, line=number)
             query.returns = names
         else:
             setattr(query, key, value)

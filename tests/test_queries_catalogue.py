@@ -34,6 +34,7 @@ def test_every_check_has_problem_and_fix(repo):
     ("param-not-in-query.rq", "is not a variable of the query"),
     ("bad-example.rq", "example does not fit its type"),
     ("no-colon.rq", "expected '#+ key: value'"),
+    ("bad-returns.rq", "returns names variable(s) the query does not have"),
 ])
 def test_malformed_headers_name_file_and_line(name, message):
     with pytest.raises(QueryHeaderError) as info:
