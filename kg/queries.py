@@ -116,6 +116,8 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
     allowed = CHECK_KEYS if check else QUERY_KEYS
     seen: set[str] = set()
     in_header = True
+    body = "\n".join(line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+                     for line in text.splitlines())
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped.startswith("#+"):
@@ -140,7 +142,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             param = _parse_param(value, path, number)
             if query.param(param.name):
                 raise QueryHeaderError(f"parameter {param.name!r} declared twice", path=path, line=number)
-            if not re.search(r"[?$]" + re.escape(param.name) + r"\b", text):
+            if not re.search(r"[?$]" + re.escape(param.name) + r"\b", body):
                 raise QueryHeaderError(f"parameter {param.name!r} is not a variable of the query",
                                        path=path, line=number)
             query.params.append(param)
@@ -149,7 +151,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             bad = [n for n in names if not _VAR.match(n)]
             if bad:
                 raise QueryHeaderError(f"bad variable name(s) in returns: {bad}", path=path, line=number)
-            absent = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", text)]
+            absent = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", body)]
             if absent:
                 raise QueryHeaderError(f"returns names variable(s) the query does not have: {absent}",
                                        path=path, line=number)
