@@ -62,9 +62,17 @@ class CacheEntry:
         return json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
 
     def open_store(self):
-        """Open the pyoxigraph store read-only (several processes may read it at once)."""
+        """Open the pyoxigraph store read-only (several processes may read it at once).
+
+        With a persistent store configured (``kg --store PATH`` / ``$KG_STORE``), that store
+        instead, first brought up to date with this entry (kg.backends).
+        """
         import pyoxigraph as ox
 
+        if os.environ.get("KG_STORE"):
+            from kg.backends import open_persistent
+
+            return open_persistent(self, os.environ["KG_STORE"])
         return ox.Store.read_only(str(self.store_path))
 
 

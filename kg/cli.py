@@ -76,15 +76,35 @@ def _emit(text: str | bytes, out: str | None = None) -> None:
 @click.group(cls=KGGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Root holding ontology/, data/ and queries/ (default: see below).")
+@click.option("--store", type=click.Path(file_okay=False), default=None, envvar="KG_STORE",
+              help="Persistent pyoxigraph store (a directory) that commands read; kept in sync with the data.")
 @click.version_option(__version__, prog_name="kg")
 @click.pass_context
-def cli(ctx, data_dir):
+def cli(ctx, data_dir, store):
     """Query, reason over, validate and export the MQM knowledge graph.
 
     Example: kg query defections --param person=kg:sagheer-ahmed
     """
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = data_dir
+    if store:
+        _use_store(ctx, store)
+
+
+def _use_store(ctx, store: str) -> None:
+    """Route every store read to the persistent store (kg.backends) for this command."""
+    import os
+
+    previous = os.environ.get("KG_STORE")
+    os.environ["KG_STORE"] = os.path.abspath(store)
+
+    def restore():
+        if previous is None:
+            os.environ.pop("KG_STORE", None)
+        else:
+            os.environ["KG_STORE"] = previous
+
+    ctx.call_on_close(restore)
 
 
 @cli.command("queries")
@@ -130,8 +150,11 @@ def _params(values) -> dict[str, str]:
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
               help="oxigraph: the cached on-disk store (fast); rdflib: reference semantics.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option("--endpoint", metavar="URL", help="Run on this remote SPARQL 1.1 endpoint instead "
+              "(user:pass@ in the URL is used, never printed).")
+@click.option("--user", help="User for --endpoint; the password comes from $KG_ENDPOINT_PASSWORD.")
 @click.pass_context
-def query_cmd(ctx, name, expression, params, fmt, engine, out):
+def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user):
     """Run a stored query (NAME), a query file (FILE.rq) or SPARQL text (-e).
 
     SELECT, ASK, CONSTRUCT and DESCRIBE over the reasoned KG (asserted + inferred).
@@ -145,7 +168,12 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out):
         raise click.UsageError("give exactly one of NAME|FILE.rq or -e 'SPARQL'")
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
-    result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress)
+    if endpoint:
+        from kg.backends import RemoteEndpoint, run_remote
+
+        result = run_remote(data_dir, query, _params(params), RemoteEndpoint(endpoint, user=user))
+    else:
+        result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress)
     _emit(format_result(result, fmt), out)
 
 
@@ -384,6 +412,66 @@ def timeline_cmd(ctx, about, fmt):
                                                                               for a in e.articles)]
             for e in entries]
     _emit(table(["date", "kind", "status", "summary", "articles"], rows))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port (0: any free port; the address is printed on stderr).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a query may run before it is stopped.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10000, show_default=True,
+              help="Rows (or triples) per result; a longer result is cut and says so.")
+@click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True,
+              help="Query worker processes.")
+@click.option("--quiet", is_flag=True, help="No access log on stderr.")
+@click.pass_context
+def serve_cmd(ctx, host, port, timeout, max_rows, workers, quiet):
+    """Serve the KG read-only: SPARQL at /sparql, entity pages at /id/<slug>, home at /.
+
+    SPARQL 1.1 Protocol (GET, POST form or application/sparql-query), results in SPARQL
+    JSON/XML, CSV, TSV, Turtle, N-Triples, JSON-LD; updates, SERVICE and remote FROM are
+    refused (403). Stop with Ctrl-C.
+
+    Example: kg serve --port 8000
+    """
+    from kg.serve import ServeSettings, resolve_store_path, serve
+
+    data_dir = _data_dir(ctx)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: the server is reachable from other machines", err=True)
+    settings = ServeSettings(host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
+                             quiet=quiet)
+    serve(data_dir, resolve_store_path(data_dir, progress=_progress), settings, log=_progress)
+
+
+@cli.command("push")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="Graph Store Protocol URL, e.g. http://localhost:7878/store (user:pass@ allowed, never printed).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="Push only this named graph (repeatable); default: every graph.")
+@click.option("--inferred", is_flag=True, help="Also push the inferred triples (graph urn:kg:inferred).")
+@click.option("--user", help="User name; the password comes from $KG_ENDPOINT_PASSWORD.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds per HTTP request.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Retries per graph after a connection error, timeout, 408, 429 or 5xx.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def push_cmd(ctx, endpoint, graphs, inferred, user, timeout, retries, fmt):
+    """Upload the KG to a SPARQL Graph Store: one PUT per named graph, replacing it whole.
+
+    Pushing twice gives the same store. Prints which graphs were and were not written;
+    exit 2 if any was not.
+
+    Example: kg push --endpoint http://localhost:7878/store --inferred
+    """
+    from kg.push import push
+
+    report = push(_data_dir(ctx), endpoint, graphs=list(graphs) or None, inferred=inferred, user=user,
+                  timeout=timeout, retries=retries, progress=_progress)
+    _emit(json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json" else report.describe())
+    ctx.exit(0 if report.ok else 2)
 
 
 def main(argv=None) -> None:
