@@ -414,6 +414,34 @@ def timeline_cmd(ctx, about, fmt):
     _emit(table(["date", "kind", "status", "summary", "articles"], rows))
 
 
+@cli.command("diagram")
+@click.argument("kind", type=click.Choice(["lineage", "defections", "timeline", "neighbourhood"]))
+@click.option("--about", help="Only what concerns this entity (any spelling, resolved like whois); "
+                              "required for neighbourhood.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]), default=None,
+              help="svg (default) and png need Graphviz's dot; dot and mermaid are text and need nothing. "
+                   "Default: from the --out extension, else svg.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.pass_context
+def diagram_cmd(ctx, kind, about, fmt, out):
+    """Draw the MQM family tree (lineage), the defection network, a timeline, or an
+    entity's neighbourhood, from stored queries over the reasoned KG.
+
+    Every mark has a tooltip with its epistemic status and article, and links to the article.
+
+    Example: kg diagram defections --format svg --out defections.svg
+    """
+    from pathlib import Path
+
+    from kg.diagram import EXTENSIONS, diagram
+
+    if fmt is None:
+        fmt = EXTENSIONS.get(Path(out).suffix.lower(), "svg") if out else "svg"
+    if fmt == "png" and not out and sys.stdout.isatty():
+        raise click.UsageError("png is binary: write it to a file with --out FILE.png")
+    _emit(diagram(_data_dir(ctx), kind, about=about, fmt=fmt), out)
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,

@@ -886,6 +886,8 @@ def to_mermaid(model) -> str:
         out.append('    subgraph legend["Legend"]')
         out.append("        direction LR")
         for status, words in model.legend:
+            if status == "denied":  # Mermaid cannot strike text through
+                words = "denied: dashed, ending in ✗, name marked ✗ denied"
             out.append(f'        legend_{status}_text["{mermaid_text(words)}"]')
             classes.setdefault(f"legend_{status}", []).append(f"legend_{status}_text")
         out.append("    end")
