@@ -234,7 +234,7 @@ class Handler(BaseHTTPRequestHandler):
         found = guard.check_query(query, self.server.graph_names, PREFIXES)
         guard.check_dataset_params(default_graphs, named_graphs, self.server.graph_names)
         accept = self.headers.get("Accept")
-        requested = _single(params, "format") or _single(params, "output")
+        requested = _first(params, "format") or _first(params, "output")
         solutions = choose(SOLUTION_FORMATS, accept, requested)
         graph = choose(GRAPH_FORMATS, accept, requested)
         wanted = graph if found.is_graph else solutions
@@ -299,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
         if suffix_fmt:
             fmt = by_key(GRAPH_FORMATS, suffix_fmt)
         else:
-            fmt = choose(GRAPH_FORMATS, self.headers.get("Accept"), _single(params, "format"), html_default=True)
+            fmt = choose(GRAPH_FORMATS, self.headers.get("Accept"), _first(params, "format"), html_default=True)
         if fmt is None:
             raise HTTPProblem(406, "this resource is available as HTML, Turtle, N-Triples, JSON-LD or RDF/XML")
         if fmt.key == "html":
@@ -311,7 +311,7 @@ class Handler(BaseHTTPRequestHandler):
         return response
 
     def _stored(self, name: str, params: dict) -> Response:
-        requested = _single(params, "format")
+        requested = _first(params, "format")
         if requested:
             fmt = choose(SOLUTION_FORMATS, None, requested) or choose(GRAPH_FORMATS, None, requested)
             if fmt is None:
@@ -349,6 +349,12 @@ def _single(params: dict, name: str) -> str | None:
     if len(values) > 1:
         raise HTTPProblem(400, f"more than one {name} parameter")
     return values[0]
+
+
+def _first(params: dict, name: str) -> str | None:
+    """A format hint: clients such as SPARQLWrapper may repeat it; the first one counts."""
+    values = params.get(name)
+    return values[0] if values else None
 
 
 def _static(name: str) -> Response:

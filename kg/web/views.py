@@ -106,15 +106,15 @@ def home(context) -> Response:
         more = (f' <a href={attr(href_for(PREFIXES[cls.split(":")[0]] + cls.split(":")[1]))}>all {len(rows)}</a>'
                 if len(rows) > 40 else "")
         parts.append(f'<section><h2>{esc(title)}</h2><ul class="columns">{items}</ul>{more}</section>')
+    queries = catalogue(context.data_dir)
+    forms = "".join(_query_form(q, {}, open_=False) for q in queries)
+    parts.append(f'<section id="queries"><h2>Stored queries</h2>{forms}</section>')
     rows = _rows(context, CLASSES_QUERY, limit=1000)
     labels = labels_for(context, [r["class"] for r in rows])
     parts.append("<section><h2>Classes</h2>" + table(
         ["class", "label", "instances"],
         [[link(r["class"].value), esc(labels.get(r["class"].value, "")), esc(r["n"].value)] for r in rows]) +
         "</section>")
-    queries = catalogue(context.data_dir)
-    forms = "".join(_query_form(q, {}, open_=False) for q in queries)
-    parts.append(f'<section id="queries"><h2>Stored queries</h2>{forms}</section>')
     return Response(200, HTML, page("Home", "".join(parts)))
 
 

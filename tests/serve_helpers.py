@@ -1,0 +1,126 @@
+"""Helpers for the tests that run real servers: `kg serve` and `oxigraph serve` on 127.0.0.1.
+
+Every server binds 127.0.0.1 only, on a free port, and is stopped (SIGTERM, then SIGKILL)
+when its fixture ends.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+# Never send the tests' loopback requests through a proxy configured in the environment.
+os.environ["no_proxy"] = os.environ["NO_PROXY"] = ",".join(
+    filter(None, [os.environ.get("no_proxy"), "127.0.0.1", "localhost"]))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not come up:\n{log.read_text(errors='replace')}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, port: int, log: Path):
+        self.proc, self.port, self.log = proc, port, log
+        self.base = f"http://{HOST}:{port}"
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+def start_kg_serve(tmp: Path, cache_dir: Path, *args: str, env: dict | None = None) -> Server:
+    """`python -m kg serve` in a subprocess, waited on until it answers."""
+    port = free_port()
+    log = tmp / f"kg-serve-{port}.log"
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
+    full_env["KG_CACHE_DIR"] = str(cache_dir)
+    full_env.pop("KG_DATA_DIR", None)
+    full_env.update(env or {})
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--host", HOST, "--port", str(port),
+                                 "--quiet", *args], stdout=handle, stderr=subprocess.STDOUT, env=full_env,
+                                cwd=ROOT, stdin=subprocess.DEVNULL)
+    server = Server(proc, port, log)
+    try:
+        wait_http(server.base + "/sparql", proc, log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def oxigraph_binary() -> str | None:
+    candidate = Path(sys.executable).parent / "oxigraph"
+    if candidate.is_file():
+        return str(candidate)
+    return shutil.which("oxigraph")
+
+
+def start_oxigraph(tmp: Path) -> Server:
+    """`oxigraph serve --location <tmp> --bind 127.0.0.1:<port> --union-default-graph`."""
+    binary = oxigraph_binary()
+    if binary is None:
+        raise RuntimeError("the oxigraph server binary is not installed (pip install oxigraph)")
+    port = free_port()
+    location = tmp / f"oxigraph-{port}"
+    log = tmp / f"oxigraph-{port}.log"
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"{HOST}:{port}",
+                                 "--union-default-graph"], stdout=handle, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    server = Server(proc, port, log)
+    try:
+        wait_http(server.base + "/query?query=ASK%7B%7D", proc, log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def http(method: str, url: str, *, data: bytes | None = None, headers: dict | None = None,
+         timeout: float = 30.0) -> tuple[int, dict, bytes]:
+    """(status, headers, body) for any status."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
