@@ -636,8 +636,9 @@ def to_dot(model) -> str:
             for status, words in model.legend:
                 style = STATUS_STYLES.get(status, STRUCTURAL)
                 a, b = f"legend_{status}_a", f"legend_{status}_b"
-                legend.node(a, label="", shape="point", width="0.05", color=GREY)
-                legend.node(b, label="", shape="point", width="0.05", color=GREY)
+                for end in (a, b):
+                    legend.node(end, label="", shape="point", width="0.05", color=GREY, tooltip=_tip(words),
+                                **{"class": "legend"})
                 label = "<<S>name</S> ✗ denied>" if status == "denied" else words
                 extra = {"arrowhead": "none"} if status == "organ" else {}
                 legend.edge(a, b, label=label, color=style.colour, fontcolor=style.colour, style=style.line,
