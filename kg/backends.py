@@ -110,6 +110,18 @@ def _graphs_of(nquads: Path) -> dict[str, list[str]]:
     return graphs
 
 
+def _graph_hash(lines: list[str]) -> str:
+    """Content hash of one graph's N-Quads lines, independent of blank-node labels (which
+    change with every rebuild): a graph with blank nodes is canonicalised (RDFC-1.0) first."""
+    import pyoxigraph as ox
+
+    if any("_:" in line for line in lines):
+        dataset = ox.Dataset(ox.parse("".join(lines), format=ox.RdfFormat.N_QUADS))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        lines = sorted(str(quad) + " .\n" for quad in dataset)
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
 def sync_store(entry, path, *, progress=None) -> SyncReport:
     """Bring the persistent store at ``path`` up to date with cache ``entry``, graph by graph."""
     import pyoxigraph as ox
@@ -125,8 +137,7 @@ def sync_store(entry, path, *, progress=None) -> SyncReport:
         if meta.get("key") == entry.path.name and (root / STORE_DIR).is_dir():
             return SyncReport(root, [], [], sorted(meta.get("graphs", {})))
         graphs = _graphs_of(entry.nquads)
-        hashes = {name: hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-                  for name, lines in graphs.items()}
+        hashes = {name: _graph_hash(lines) for name, lines in graphs.items()}
         old = meta.get("graphs", {}) if (root / STORE_DIR).is_dir() else {}
         replaced = sorted(g for g in hashes if old.get(g) != hashes[g])
         dropped = sorted(g for g in old if g not in hashes)

@@ -1,0 +1,191 @@
+"""Store backends: the persistent pyoxigraph store (`kg --store PATH`) gives the same answers
+as the in-memory reference engine and the embedded default for every stored query, is
+updated graph by graph, and refuses to write into a foreign directory; remote-endpoint
+helpers bind parameters as RDF terms and never leak credentials."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from cli_helpers import assert_clean_error, data_copy, kg_cache, repo, run_kg  # noqa: F401
+
+KG = "https://w3id.org/mqm-kg/id/"
+
+
+def _param_sets(query):
+    """Required parameters with their examples; then every parameter with its example."""
+    required = {p.name: p.example for p in query.params if p.required}
+    full = {p.name: p.example for p in query.params}
+    return [required] if full == required else [required, full]
+
+
+def _rows(result):
+    if result.kind == "select":
+        return sorted(tuple("" if t is None else str(t) for t in row) for row in result.rows)
+    if result.kind == "ask":
+        return result.boolean
+    return sorted(str(t) for t in result.triples)
+
+
+@pytest.fixture(scope="module")
+def persistent(repo, tmp_path_factory):  # noqa: F811
+    from kg.backends import open_persistent
+    from kg.cache import ensure_cache
+
+    path = tmp_path_factory.mktemp("store") / "kg-store"
+    return path, open_persistent(ensure_cache(repo), path)
+
+
+def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):  # noqa: F811
+    from kg.cache import open_store
+    from kg.queries import catalogue, run_query
+
+    _, store = persistent
+    default = open_store(repo)
+    checked = 0
+    for query in catalogue(repo):
+        for params in _param_sets(query):
+            on_disk = _rows(run_query(repo, query, params, store=store))
+            assert on_disk == _rows(run_query(repo, query, params, engine="rdflib")), (query.name, params)
+            assert on_disk == _rows(run_query(repo, query, params, store=default)), (query.name, params)
+            checked += 1
+    assert checked >= len(catalogue(repo))
+
+
+def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persistent):  # noqa: F811
+    import pyoxigraph as ox
+
+    from kg.cache import ensure_cache
+
+    _, store = persistent
+    entry = ensure_cache(repo)
+    cached = [q for q in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS)]
+
+    def key(q):  # blank-node labels are the store's own; everything else must match exactly
+        return tuple("_:" if isinstance(t, ox.BlankNode) else str(t)
+                     for t in (q.subject, q.predicate, q.object, q.graph_name))
+
+    assert sorted(map(key, store)) == sorted(map(key, cached))
+    meta = entry.meta
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode("urn:kg:inferred")))) == meta["inferred"]
+
+
+def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa: F811
+    from kg.queries import catalogue
+
+    path, _ = persistent
+    for query in catalogue(repo):
+        args = ["query", query.name, "--format", "json"]
+        for name, value in _param_sets(query)[-1].items():
+            args += ["--param", f"{name}={value}"]
+        default = run_kg(args)
+        stored = run_kg(["--store", path, *args])
+        assert stored.exit_code == 0, stored.output
+        assert json.loads(stored.stdout) == json.loads(default.stdout), query.name
+    for args in (["whois", "Kaimkhani"], ["timeline", "--about", "Mustafa Kamal"], ["stats", "--format", "json"],
+                 ["check", "--format", "json"]):
+        default, stored = run_kg(args), run_kg(["--store", path, *args])
+        assert (stored.exit_code, stored.stdout) == (default.exit_code, default.stdout), args
+    assert os.environ.get("KG_STORE") is None          # the option does not leak past the command
+    # $KG_STORE works like --store.
+    result = run_kg(["query", "defections", "--format", "csv"], env={"KG_STORE": str(path)})
+    assert result.exit_code == 0 and "sagheer-ahmed" in result.stdout
+
+
+def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
+    from kg.backends import STORE_META, sync_store
+    from kg.cache import ensure_cache
+    from kg.queries import run_query
+
+    path = tmp_path / "store"
+    first = sync_store(ensure_cache(data_copy), path)
+    assert first.replaced and not first.dropped and not first.unchanged
+    again = sync_store(ensure_cache(data_copy), path)
+    assert not again.changed
+    # Add one fact-free entity to one data file: that graph and the inferred graph change, nothing else.
+    entities = data_copy.data_dir / "entities.ttl"
+    entities.write_text(entities.read_text(encoding="utf-8") +
+                        '\nkg:test-person a foaf:Person ; skos:prefLabel "Test Person"@en .\n', encoding="utf-8")
+    entry = ensure_cache(data_copy)
+    update = sync_store(entry, path)
+    assert update.replaced == ["urn:kg:file:data/entities.ttl", "urn:kg:inferred"]
+    assert "urn:kg:file:data/article-004.ttl" in update.unchanged and not update.dropped
+    assert json.loads((path / STORE_META).read_text())["key"] == entry.path.name
+    from kg.backends import open_persistent
+
+    store = open_persistent(entry, path)
+    rows = run_query(data_copy, "SELECT ?l WHERE { kg:test-person skos:prefLabel ?l }", store=store).rows
+    assert [r[0].value for r in rows] == ["Test Person"]
+    # A removed file's graph is dropped.
+    del store
+    (data_copy.data_dir / "articles.ttl").unlink()
+    update = sync_store(ensure_cache(data_copy), path)
+    assert update.dropped == ["urn:kg:file:data/articles.ttl"]
+
+
+def test_the_store_refuses_a_foreign_directory(repo, tmp_path):  # noqa: F811
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_bytes(b"\xff\xd8")
+    result = run_kg(["--store", foreign, "query", "defections"])
+    assert_clean_error(result, 2, "not a kg store")
+    assert sorted(p.name for p in foreign.iterdir()) == ["holiday.jpg"]
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert run_kg(["--store", a_file, "query", "defections"]).exit_code == 2
+
+
+# ---------------------------------------------------------------------------
+# Remote endpoints: binding and credentials (the real server is in test_push.py)
+# ---------------------------------------------------------------------------
+
+def test_credentials_are_split_from_the_url_and_redacted():
+    from kg.backends import EndpointError, redact, scrub, split_credentials
+
+    url, creds = split_credentials("https://alice:s3cr%40t@example.org:8443/ds/sparql?x=1")
+    assert url == "https://example.org:8443/ds/sparql?x=1"
+    assert (creds.user, creds.password) == ("alice", "s3cr@t")
+    assert redact("https://alice:s3cret@example.org/sparql") == "https://***@example.org/sparql"
+    assert "s3cr@t" not in scrub("failed with s3cr@t and " + creds.header(), creds)
+    assert split_credentials("http://example.org/sparql")[1] is None
+    with pytest.raises(EndpointError):
+        split_credentials("ftp://example.org/")
+    with pytest.raises(EndpointError, match="KG_TEST_PASSWORD"):
+        split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")
+    os.environ["KG_TEST_PASSWORD"] = "hunter2"
+    try:
+        assert split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")[1].password == "hunter2"
+    finally:
+        del os.environ["KG_TEST_PASSWORD"]
+
+
+def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811
+    import pyoxigraph as ox
+
+    from kg.backends import RemoteEndpoint
+    from kg.queries import bind, get_query
+
+    query = get_query(repo, "members-of")
+    terms = bind(query, {"organisation": "kg:mqm", "onDate": "2013-06-01"})
+    text = RemoteEndpoint("http://127.0.0.1:1/sparql").query_text(query.text, terms)
+    assert f'VALUES (?onDate ?organisation) {{ ("2013-06-01"^^<http://www.w3.org/2001/XMLSchema#date> <{KG}mqm>) }}' in text
+    assert text.startswith("PREFIX ")
+    ox.Store().query(text)  # valid SPARQL
+    # A hostile string stays one literal.
+    query = get_query(repo, "aliases")
+    evil = bind(query, {"entity": "kg:x"})
+    evil["entity"] = ox.Literal('x" } } INSERT DATA { <a:b> <a:c> <a:d> } #')
+    sparql = RemoteEndpoint("http://127.0.0.1:1/sparql").query_text(query.text, evil)
+    ox.Store().query(sparql)
+
+
+def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # noqa: F811
+    from serve_helpers import free_port
+
+    port = free_port()  # nothing listens there
+    result = run_kg(["query", "defections", "--endpoint", f"http://bob:topsecret@127.0.0.1:{port}/sparql"])
+    assert_clean_error(result, 2, "connection refused")
+    assert "topsecret" not in result.output
+    result = run_kg(["query", "defections", "--endpoint", "not a url"])
+    assert_clean_error(result, 2, "http")
