@@ -13,6 +13,7 @@ Every value reaches the page through kg.web.html (escaped).
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from kg.prefixes import INFERRED_GRAPH, KG, PREFIXES, shorten
@@ -168,6 +169,8 @@ def stored_query(context, name: str, params: dict, fmt: str = "html") -> Respons
     from kg.web.jobs import BadQuery, execute, serialise, truncation_headers
 
     try:
+        if not re.match(r"^[A-Za-z0-9_-]+$", name):  # a catalogue name, never a path to a .rq file
+            raise KGError(f"no stored query named {name!r}")
         query = get_query(context.data_dir, name)
     except KGError:
         return Response(404, HTML, page("Unknown query", f"<h1>No stored query named {esc(name)}</h1>"
