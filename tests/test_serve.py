@@ -503,3 +503,11 @@ def test_everything_is_escaped(server):
     assert status == 400 and b"<script>" not in body
     status, _, body = http("GET", server.base + "/id/" + quote('"><script>x</script>'), headers={"Accept": "text/html"})
     assert b"<script>" not in body
+
+
+def test_stored_query_route_never_reads_a_file(server, tmp_path):
+    secret = tmp_path / "secret.rq"
+    secret.write_text("# TOPSECRET\nSELECT * WHERE { ?s ?p ?o } LIMIT 1\n")
+    for name in (str(secret), "../../" + str(secret), "defections.rq"):
+        status, _, body = http("GET", server.base + "/query/" + quote(name, safe=""), headers={"Accept": "text/html"})
+        assert status == 404 and b"TOPSECRET" not in body, name
