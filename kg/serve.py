@@ -43,6 +43,7 @@ DEFAULT_MAX_ROWS = 10000
 DEFAULT_WORKERS = 3
 MAX_BODY = 1 << 20          # 1 MiB of POST body
 MAX_QUERY_CHARS = 100_000
+PAGE_TIMEOUT = 30.0        # seconds for the server's own pages
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 SUFFIXES = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml", ".html": "html"}
 TEXT = "text/plain; charset=utf-8"
@@ -195,6 +196,10 @@ class Handler(BaseHTTPRequestHandler):
         raise HTTPProblem(404, f"no such page: {path[:200]}")
 
     def _job(self, job: str, *, html: bool = False, timeout: float | None = None, **args) -> Response:
+        """Run a job in a worker. SPARQL from clients gets --timeout; the server's own pages
+        (whose queries are fixed, but may draw pictures) get at least PAGE_TIMEOUT seconds."""
+        if timeout is None and job != "sparql":
+            timeout = max(self.server.settings.timeout, PAGE_TIMEOUT)
         try:
             return self.server.pool.run(job, timeout=timeout, **args)
         except PoolError as exc:
