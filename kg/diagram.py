@@ -196,10 +196,7 @@ def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
     link = link or (lambda iri: iri)
     about_iri = about_label = None
     if about:
-        from kg.whois import resolve
-
-        match = resolve(data_dir, about, store=store)
-        about_iri, about_label = match.iri, match.label
+        about_iri, about_label = resolve_about(data_dir, about, store=store)
     elif kind == "neighbourhood":
         raise KGError("the neighbourhood diagram needs --about ENTITY",
                       hint="for example: kg diagram neighbourhood --about 'Sagheer Ahmed'")
@@ -208,6 +205,28 @@ def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
     builder = {"lineage": lineage, "defections": defections, "timeline": timeline,
                "neighbourhood": neighbourhood}[kind]
     return builder(rows, about_iri=about_iri, about_label=about_label, link=link)
+
+
+def resolve_about(data_dir: DataDir, about: str, *, store) -> tuple[str, str]:
+    """(IRI, label) of ``about``: a full IRI with a ``skos:prefLabel`` as is, else any name (like whois)."""
+    if re.match(r"^(https?://|urn:)\S+$", about.strip()):
+        import pyoxigraph as ox
+
+        iri = about.strip()
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            raise KGError(f"{iri!r} is not a valid IRI") from None
+        labels = sorted(s["l"].value for s in store.query(  # str(node) is a checked <IRI>
+            f"SELECT ?l WHERE {{ {node} <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}",
+            use_default_graph_as_union=True))
+        if not labels:
+            raise KGError(f"{shorten(iri)} is not an entity with a name (skos:prefLabel) in the KG")
+        return iri, labels[0]
+    from kg.whois import resolve
+
+    match = resolve(data_dir, about, store=store)
+    return match.iri, match.label
 
 
 def _rows(data_dir: DataDir, store, name: str, bindings: dict) -> list[dict]:
@@ -679,6 +698,54 @@ def svg_inline(svg: str | bytes) -> str:
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
+
+
+_EMBEDDED: dict = {}
+EMBED_CAPTIONS = {"lineage": "How the MQM broke apart: splits, foundings, mergers, factions and organs",
+                  "defections": "Who moved from where to where, and who is only rumoured to",
+                  "timeline": "When it happened, each fact at the precision of its date",
+                  "neighbourhood": "This entity's facts and everyone they involve"}
+
+
+def embed(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None,
+          open_limit: float = 1600.0) -> str:
+    """An HTML fragment for a web page: the picture as inline SVG in a ``<figure>``.
+
+    ``<details class="kg-diagram-box">`` holds ``<figure class="kg-diagram" data-diagram=KIND>``
+    (open unless the picture is taller than ``open_limit`` points). Returns "" when ``about``
+    names nothing with a label (a fact, an article), and a short note instead of the picture
+    when Graphviz is missing. Memoised per data dir, store, kind and ``about``: a served store is
+    read-only, so a page pays for Graphviz once.
+    """
+    key = (str(getattr(data_dir, "root", data_dir)), id(store), kind, about, id(link))
+    if key in _EMBEDDED:
+        return _EMBEDDED[key]
+    caption = EMBED_CAPTIONS.get(kind, kind)
+    try:
+        model = build(data_dir, kind, about=about, store=store, link=link)
+    except KGError:
+        return ""
+    if isinstance(model, Picture) and kind == "neighbourhood" and not model.edges:
+        return ""
+    try:
+        svg = render(to_dot(model), "svg", engine="neato" if isinstance(model, Timeline) else "dot").decode("utf-8")
+    except RendererMissingError as exc:
+        fragment = (f'<p class="kg-diagram-missing" data-diagram="{html.escape(kind)}">The {html.escape(kind)} picture '
+                    f"needs Graphviz: {html.escape(exc.message)} ({html.escape(exc.hint or '')}).</p>")
+    else:
+        svg = svg_inline(svg)
+        svg = re.sub(r'\bid="', f'id="{kind}-', svg)  # two pictures on one page: unique ids
+        height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', svg)
+        is_open = " open" if not height or float(height.group(1)) <= open_limit else ""
+        fragment = (f'<details class="kg-diagram-box"{is_open}><summary>{html.escape(caption)}</summary>'
+                    f'<figure class="kg-diagram" data-diagram="{html.escape(kind)}">{svg}'
+                    f"<figcaption><small>Drawn from the stored query diagram-{html.escape(kind)}; hover a mark "
+                    f"for its status and article. Solid: confirmed; dashed: claimed, alleged or speculated; "
+                    f"struck through in vermillion: denied.</small></figcaption></figure></details>")
+    if len(_EMBEDDED) > 512:
+        _EMBEDDED.clear()
+    _EMBEDDED[key] = fragment
+    return fragment
 
 
 # ---------------------------------------------------------------------------

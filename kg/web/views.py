@@ -100,6 +100,12 @@ def home(context) -> Response:
              f"(<code>{esc(KG)}…</code>) resolve here under <code>/id/</code>; the SPARQL endpoint "
              f'is <a href="/sparql">/sparql</a>. {total} triples in {len(graphs)} graphs '
              "(asserted and OWL 2 RL inferences).</p>"]
+    # -- pictures (kg.diagram): the family tree and the defection network ------------------
+    from kg.diagram import embed
+
+    parts.extend(embed(context.data_dir, kind, store=context.store, link=href_for)
+                 for kind in ("lineage", "defections"))
+    # -------------------------------------------------------------------------------------------
     for title, cls in (("People", "foaf:Person"), ("Organisations", "org:Organization")):
         rows = _rows(context, MAIN_QUERY % cls, limit=1000)
         items = "".join(f"<li>{link(r['e'].value, r['label'].value)} <small>({esc(r['facts'].value)} facts)</small></li>"
@@ -332,6 +338,11 @@ def resource(context, iri: str) -> Response:
             f'<a href={attr(t.value)} rel="nofollow noopener">{esc(t.value)}</a>' if t.value.startswith(("http://", "https://"))
             else term_html(t, labels) for t in external)))
     parts.append('<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+    # -- picture (kg.diagram): this entity's neighbourhood ("" for IRIs without a name) ---------
+    from kg.diagram import embed
+
+    parts.append(embed(context.data_dir, "neighbourhood", about=iri, store=context.store, link=href_for))
+    # -------------------------------------------------------------------------------------------
 
     from kg.queries import inject_values
 
