@@ -101,6 +101,10 @@ PLACE_NAMES = ["Azizabad", "Landhi", "Korangi", "Orangi", "Malir", "Lyari", "Sad
                "Gulshan", "Gulberg", "Nazimabad", "Liaquatabad", "Shah Faisal", "Baldia", "Kemari",
                "Surjani", "Federal B Area", "North Karachi", "Defence", "Garden", "Jamshed", "Lines Area"]
 
+#: The kinds of deliberate mistakes. "fact-two-statuses" only with --status-merging: the
+#: functional mqm:epistemicStatus then makes OWL RL merge two of the five statuses, and
+#: every fact of either status becomes a member of two disjoint classes (a realistic but
+#: global inconsistency that drowns everything else; tests/fixtures/ontology covers it).
 VIOLATIONS = [
     "fact-no-status", "fact-two-statuses", "fact-no-report", "fact-two-summaries",
     "report-quote-too-long", "report-no-article", "report-quote-language-tagged",
@@ -212,11 +216,12 @@ def slug(text: str) -> str:
 
 class Generator:
     def __init__(self, target: int, seed: int, link_kg: Path | None = None,
-                 violation_rate: float = 0.01):
+                 violation_rate: float = 0.01, merging: bool = False):
         self.target = target
         self.rng = random.Random(seed)
         self.g = Graph()
         self.rate = violation_rate
+        self.merging = merging
         self.injected: dict[str, int] = {}
         self.instants: set[str] = set()
         self.anchors = read_anchors(link_kg) if link_kg else {}
@@ -439,8 +444,9 @@ class Generator:
     def fact(self, iri: str, cls: str, summary: str, status: str, *pairs, speaker=None,
              kinds=()) -> tuple[list, str | None]:
         """A fact node with its status, summary and reports (plus ``pairs``)."""
-        kind = self.violate(["fact-no-status", "fact-two-statuses", "fact-no-report",
-                             "fact-two-summaries", "link-target-misspelt"] + list(kinds))
+        kind = self.violate(["fact-no-status", "fact-no-report", "fact-two-summaries",
+                             "link-target-misspelt"] + list(kinds)
+                            + (["fact-two-statuses"] if self.merging else []))
         reports = [self.report(speaker) for _ in range(1 if self.chance(0.8) else 2)]
         statuses = [] if kind == "fact-no-status" else [MQM + "status-" + status]
         if kind == "fact-two-statuses":
@@ -653,12 +659,16 @@ def main(argv=None) -> int:
     parser.add_argument("--format", choices=["nt", "ttl"], help="default: nt for .nt files, else ttl")
     parser.add_argument("--link-kg", type=Path, help="data dir (or entities.ttl) whose entities to link to")
     parser.add_argument("--violation-rate", type=float, default=0.01)
+    parser.add_argument("--status-merging", action="store_true",
+                        help="also inject facts with two statuses (OWL RL then merges two statuses "
+                             "and every fact of either becomes inconsistent)")
     args = parser.parse_args(argv)
     fmt = args.format or ("nt" if args.out and args.out.suffix == ".nt" else "ttl")
-    gen = Generator(args.triples, args.seed, args.link_kg, args.violation_rate)
+    gen = Generator(args.triples, args.seed, args.link_kg, args.violation_rate, args.status_merging)
     graph = gen.run()
     shown = f"--triples {args.triples} --seed {args.seed}" + (" --link-kg" if args.link_kg else "") + \
-        (f" --violation-rate {args.violation_rate}" if args.violation_rate != 0.01 else "")
+        (f" --violation-rate {args.violation_rate}" if args.violation_rate != 0.01 else "") + \
+        (" --status-merging" if args.status_merging else "")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(args.out.name + ".tmp")
