@@ -511,3 +511,59 @@ def test_stored_query_route_never_reads_a_file(server, tmp_path):
     for name in (str(secret), "../../" + str(secret), "defections.rq"):
         status, _, body = http("GET", server.base + "/query/" + quote(name, safe=""), headers={"Accept": "text/html"})
         assert status == 404 and b"TOPSECRET" not in body, name
+
+
+# ---------------------------------------------------------------------------
+# The pieces, without a server
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, form, update, service", [
+    ("SELECT * WHERE { ?s ?p ?o }", "SELECT", False, False),
+    ("PREFIX a: <urn:a:>\nBASE <http://x/>\n# SERVICE in a comment\nASK { ?s a:p 'SERVICE' }", "ASK", False, False),
+    ("construct { ?s ?p ?o } where { ?s ?p ?o }", "CONSTRUCT", False, False),
+    ("DESCRIBE <http://example.org/service>", "DESCRIBE", False, False),
+    ('SELECT ?service WHERE { ?service ex:SERVICE """SERVICE <http://x/>""" }', "SELECT", False, False),
+    ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", "SELECT", False, True),
+    ("SELECT * {?s ?p ?o.SERVICE<http://x/>{?s ?p ?o}}", "SELECT", False, True),
+    ("SELECT * { ?a ?b ?c FILTER(?c<3) SERVICE ?endpoint { ?s ?p ?o } }", "SELECT", False, True),
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", None, True, False),
+    ("PREFIX x: <urn:x:> WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", None, True, False),
+    ("  load <http://x/data.ttl>", None, True, False),
+])
+def test_guard_inspects_queries(text, form, update, service):
+    from kg.web.guard import inspect
+
+    found = inspect(text)
+    assert (found.form, found.is_update, found.has_service) == (form, update, service)
+
+
+def test_guard_resolves_from_graphs():
+    from kg.web.guard import Refused, check_query
+
+    allowed = ["urn:kg:inferred", "urn:kg:file:data/entities.ttl"]
+    check_query("SELECT * FROM <urn:kg:inferred> FROM NAMED <urn:kg:file:data/entities.ttl> { ?s ?p ?o }", allowed)
+    check_query("PREFIX g: <urn:kg:>\nSELECT * FROM g:inferred { ?s ?p ?o }", allowed)
+    for bad in ("SELECT * FROM <http://127.0.0.1/x.ttl> { ?s ?p ?o }", "SELECT * FROM NAMED <file:///etc/passwd> { }",
+                "BASE <http://evil/>\nSELECT * FROM <x.ttl> { }", "SELECT * FROM unknown:thing { }"):
+        with pytest.raises(Refused):
+            check_query(bad, allowed)
+
+
+def test_content_negotiation():
+    from kg.web.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS, choose
+
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert choose(SOLUTION_FORMATS, browser).key == "html"
+    assert choose(GRAPH_FORMATS, browser, html_default=True).key == "html"
+    assert choose(SOLUTION_FORMATS, None).key == "json"
+    assert choose(SOLUTION_FORMATS, "*/*").key == "json"
+    assert choose(GRAPH_FORMATS, "*/*").key == "turtle"
+    assert choose(SOLUTION_FORMATS, "text/csv;q=0.5, text/tab-separated-values").key == "tsv"
+    assert choose(SOLUTION_FORMATS, "application/sparql-results+xml;q=0.9, application/json").key == "json"
+    assert choose(SOLUTION_FORMATS, "text/*").media_type.endswith(("xml", "csv"))   # never HTML for text/*
+    assert choose(SOLUTION_FORMATS, "image/png") is None
+    assert choose(SOLUTION_FORMATS, "application/json;q=0") is None
+    assert choose(GRAPH_FORMATS, "application/ld+json").key == "jsonld"
+    assert choose(SOLUTION_FORMATS, "image/png", "csv").key == "csv"           # format= wins
+    assert choose(SOLUTION_FORMATS, "text/csv", "n3").key == "csv"             # unknown format= ignored
+    assert choose(SOLUTION_FORMATS, "garbage;;;, ,q=x").key == "json"          # unparsable: as */*

@@ -70,7 +70,7 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
                 except ValueError:
                     q = 0.0
         ranges.append((media, q))
-    return ranges
+    return ranges or [("*/*", 1.0)]  # nothing parsable: as if no preference was given
 
 
 def _quality(fmt: Format, ranges) -> tuple[float, int]:

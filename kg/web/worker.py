@@ -56,9 +56,11 @@ class WorkerPool:
     """``size`` worker processes over the store at ``config['store_path']``."""
 
     def __init__(self, config: dict, *, size: int = 2, timeout: float = 10.0,
-                 queue_timeout: float | None = None, log=None):
+                 queue_timeout: float | None = None, max_waiting: int | None = None, log=None):
         self.config = config
         self.size = size
+        self.max_waiting = max_waiting if max_waiting is not None else 32 * size
+        self._waiting = 0
         self.timeout = timeout
         self.queue_timeout = queue_timeout if queue_timeout is not None else 2 * timeout + 10
         self._log = log or (lambda message: print(message, file=sys.stderr, flush=True))
@@ -156,11 +158,18 @@ class WorkerPool:
     def run(self, job: str, timeout: float | None = None, **args) -> Response:
         """Run ``job`` in an idle worker; raise QueryTimeout, Busy or WorkerCrashed."""
         timeout = self.timeout if timeout is None else timeout
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise Busy(f"too many requests waiting for a query worker ({self._waiting}); try again later")
+            self._waiting += 1
         try:
             worker = self._idle.get(timeout=self.queue_timeout)
         except queue.Empty:
             raise Busy(f"all {self.size} query workers stayed busy for {self.queue_timeout:g} s; "
                        "try again later") from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
         try:
             worker.conn.send((job, args))
             if not worker.conn.poll(timeout):
