@@ -189,3 +189,24 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # n
     assert "topsecret" not in result.output
     result = run_kg(["query", "defections", "--endpoint", "not a url"])
     assert_clean_error(result, 2, "http")
+
+
+def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):  # noqa: F811
+    from urllib.parse import urlencode
+
+    from kg.queries import get_query, run_query
+    from serve_helpers import http, start_kg_serve
+
+    path, _ = persistent
+    server = start_kg_serve(tmp_path, kg_cache, "--workers", "1", env={"KG_STORE": str(path)})
+    try:
+        assert str(path / "oxigraph") in server.log.read_text()
+        query = get_query(repo, "splinters")
+        status, _, body = http("GET", server.base + "/query/splinters?" + urlencode({"root": "kg:mqm", "format": "json"}))
+        assert status == 200
+        got = sorted(tuple(sorted((k, v["value"]) for k, v in b.items())) for b in json.loads(body)["results"]["bindings"])
+        local = run_query(repo, query, {"root": "kg:mqm"})
+        expected = sorted(tuple(sorted((k, t.value) for k, t in row.items() if t is not None)) for row in local.dicts())
+        assert got == expected
+    finally:
+        server.stop()
