@@ -363,7 +363,9 @@ def test_mermaid_timeline(repo):
 
 def test_mermaid_escapes_what_would_break_it():
     assert dg.mermaid_text('He said "no" <b> #1 `x`') == "He said #quot;no#quot; #lt;b#gt; #35;1 #96;x#96;"
-    assert ":" not in dg._timeline_text("a: b; c")
+    from kg.diagrams.mermaid import _timeline_text
+
+    assert ":" not in _timeline_text("a: b; c")
 
 
 def _mermaid_js() -> Path | None:
