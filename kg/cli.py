@@ -439,7 +439,7 @@ def diagram_cmd(ctx, kind, about, fmt, out):
         fmt = EXTENSIONS.get(Path(out).suffix.lower(), "svg") if out else "svg"
     if fmt == "png" and not out and sys.stdout.isatty():
         raise click.UsageError("png is binary: write it to a file with --out FILE.png")
-    _emit(diagram(_data_dir(ctx), kind, about=about, fmt=fmt), out)
+    _emit(diagram(_data_dir(ctx), kind, about=about, fmt=fmt, progress=_progress), out)
 
 
 @cli.command("serve")

@@ -38,7 +38,7 @@ __all__ = ["KINDS", "FORMATS", "EXTENSIONS", "OKABE_ITO", "STATUS_ORDER", "STATU
 # ---------------------------------------------------------------------------
 
 def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str = "svg",
-            store=None, link=None) -> bytes | str:
+            store=None, link=None, progress=None) -> bytes | str:
     """Draw ``kind`` (lineage, defections, timeline, neighbourhood) as svg, png, dot or mermaid.
 
     ``about`` is any name or IRI (resolved like ``kg whois``); ``link`` maps an IRI (entity or
@@ -47,7 +47,7 @@ def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str 
     """
     if fmt not in FORMATS:
         raise KGError(f"unknown diagram format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    model = build(data_dir, kind, about=about, store=store, link=link)
+    model = build(data_dir, kind, about=about, store=store, link=link, progress=progress)
     if fmt == "mermaid":
         return to_mermaid(model)
     source = to_dot(model)
@@ -57,7 +57,7 @@ def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str 
     return data if fmt == "png" else data.decode("utf-8")
 
 
-def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None):
+def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None, progress=None):
     """The neutral model of a picture: a :class:`Picture`, or a :class:`Timeline`."""
     import pyoxigraph as ox
 
@@ -65,7 +65,7 @@ def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
 
     if kind not in KINDS:
         raise KGError(f"unknown diagram {kind!r}; expected one of {', '.join(KINDS)}")
-    store = store or open_store(data_dir)
+    store = store or open_store(data_dir, progress=progress)
     link = link or (lambda iri: iri)
     about_iri = about_label = None
     if about:
