@@ -34,14 +34,15 @@ def persistent(repo, tmp_path_factory):  # noqa: F811
     from kg.cache import ensure_cache
 
     path = tmp_path_factory.mktemp("store") / "kg-store"
-    return path, open_persistent(ensure_cache(repo), path)
+    entry = ensure_cache(repo)
+    return path, open_persistent(entry, path), entry
 
 
 def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):  # noqa: F811
     from kg.cache import open_store
     from kg.queries import catalogue, run_query
 
-    _, store = persistent
+    _, store, _ = persistent
     default = open_store(repo)
     checked = 0
     for query in catalogue(repo):
@@ -58,8 +59,7 @@ def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persisten
 
     from kg.cache import ensure_cache
 
-    _, store = persistent
-    entry = ensure_cache(repo)
+    _, store, entry = persistent   # the entry the store was synced from (the data may change meanwhile)
     cached = [q for q in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS)]
 
     def key(q):  # blank-node labels are the store's own; everything else must match exactly
@@ -74,7 +74,7 @@ def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persisten
 def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa: F811
     from kg.queries import catalogue
 
-    path, _ = persistent
+    path, _, _ = persistent
     for query in catalogue(repo):
         args = ["query", query.name, "--format", "json"]
         for name, value in _param_sets(query)[-1].items():
@@ -197,7 +197,7 @@ def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_p
     from kg.queries import get_query, run_query
     from serve_helpers import http, start_kg_serve
 
-    path, _ = persistent
+    path, _, _ = persistent
     server = start_kg_serve(tmp_path, kg_cache, "--workers", "1", env={"KG_STORE": str(path)})
     try:
         assert str(path / "oxigraph") in server.log.read_text()
