@@ -140,17 +140,21 @@ class TBox:
     """The ontology as N-Triples (to redo the schema closure when data merges schema terms)."""
     terms: frozenset = frozenset()
     """TSV texts of the IRIs the ontology mentions."""
+    profile: str = "owlrl"
+    """"owlrl" (OWL 2 RL, kg.reason) or "rdfs" (RDFS rules 2, 3, 7, 9, as pyshacl's
+    inference="rdfs" applies them: domain, range, subproperty, subclass)."""
 
     def to_json(self) -> str:
         return json.dumps({"tables": self.tables, "rules": self.rules, "inferred": self.inferred,
-                           "source": self.source, "terms": sorted(self.terms)}, sort_keys=True)
+                           "source": self.source, "terms": sorted(self.terms), "profile": self.profile},
+                          sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "TBox":
         doc = json.loads(text)
         return cls(tables={k: [tuple(r) for r in v] for k, v in doc["tables"].items()},
                    rules=[list(r) for r in doc["rules"]], inferred=[tuple(t) for t in doc["inferred"]],
-                   source=doc["source"], terms=frozenset(doc["terms"]))
+                   source=doc["source"], terms=frozenset(doc["terms"]), profile=doc["profile"])
 
     def rule_predicates(self) -> dict[str, set]:
         """Every property a table or generated rule names -> the tables naming it."""
@@ -162,8 +166,9 @@ class TBox:
         for kind, head, items in self.rules:
             for prop in ([head] + items if kind == "chain" else items if kind == "key" else []):
                 used.setdefault(prop, set()).add("rule")
-        for p in (SAME_AS, DIFFERENT):
-            used.setdefault(p, set()).add("core")
+        if self.profile == "owlrl":
+            for p in (SAME_AS, DIFFERENT):
+                used.setdefault(p, set()).add("core")
         return {p: tables for p, tables in used.items() if p.startswith("<") and p != TYPE}
 
     def predicates(self) -> tuple[list[str], list[str]]:
@@ -192,22 +197,36 @@ class TBox:
         graph.parse(data=self.source, format="nt")
         extra = "".join(f"{a} <{OWL}sameAs> {b} .\n" for a, b in sorted(pairs))
         graph.parse(data=extra, format="nt")
-        return TBox.from_graph(graph, source=self.source)
+        return TBox.from_graph(graph, source=self.source, profile=self.profile)
 
     # -- building ---------------------------------------------------------------
     @classmethod
-    def from_graph(cls, ontology, *, source: str | None = None) -> "TBox":
-        """Close ``ontology`` (an rdflib Graph, not modified) with owlrl and read the tables."""
+    def from_graph(cls, ontology, *, source: str | None = None, profile: str = "owlrl") -> "TBox":
+        """Close ``ontology`` (an rdflib Graph, not modified) with owlrl and read the tables.
+
+        ``profile="rdfs"`` closes it the way pyshacl's ``inference="rdfs"`` does and keeps
+        only the RDFS tables (subclass, domain, range, subproperty).
+        """
         import owlrl
         from rdflib import Graph, URIRef
 
         closure = Graph()
         for triple in ontology:
             closure.add(triple)
-        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                               datatype_axioms=False).expand(closure)
-        tbox = cls(tables={name: [] for name in TABLES})
-        tbox._read(closure)
+        if profile == "rdfs":
+            from pyshacl.inference import CustomRDFSSemantics
+
+            owlrl.DeductiveClosure(CustomRDFSSemantics).expand(closure)
+        elif profile == "owlrl":
+            owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                                   datatype_axioms=False).expand(closure)
+        else:
+            raise ValueError(f"unknown profile {profile!r}")
+        tbox = cls(tables={name: [] for name in TABLES}, profile=profile)
+        if profile == "rdfs":
+            tbox._read_rdfs(closure)
+        else:
+            tbox._read(closure)
         from kg.reason import is_noise
 
         def text(node):
@@ -365,6 +384,25 @@ class TBox:
             raise UnsupportedForFastReasoning(f"owl:disjointUnionOf on {s} is not translated")
         del BNode
 
+    def _read_rdfs(self, g) -> None:
+        """The four RDFS tables: rdfs:subClassOf, rdfs:domain, rdfs:range, rdfs:subPropertyOf."""
+        from rdflib import Literal
+        from rdflib.namespace import RDFS as S
+
+        labels: dict = {}
+
+        def term(node) -> str:
+            return self._literal(node) if isinstance(node, Literal) else _text(node, labels)
+
+        for table, prop in (("sco", S.subClassOf), ("dom", S.domain), ("rng", S.range),
+                            ("spo", S.subPropertyOf)):
+            for a, b in g.subject_objects(prop):
+                if a == b or isinstance(a, Literal):
+                    continue
+                if table == "rng" and (str(b).startswith(XSD) or b == S.Literal):
+                    continue  # types literals with their datatype: nothing a shape can target
+                self.tables[table].append((term(a), term(b)))
+
     def _literal(self, node) -> str:
         """TSV text pyoxigraph writes for a literal (numbers and booleans are bare)."""
         from kg.terms import rdflib_to_ox
@@ -418,8 +456,9 @@ class TBox:
             add(f"type(?x, ?c) :- tb(?x, {q(TYPE)}, ?c) .")
             for p in sorted({p for _s, p, _o in self.inferred} & set(rel)):
                 add(f"{rel[p]}(?x, ?y) :- tb(?x, {q(p)}, ?y) .")
+        owl = self.profile == "owlrl"
         # Equality: eq-sym, eq-trans, eq-rep-s, eq-rep-o (eq-rep-p: refused in reason_store).
-        same, diff = rel[SAME_AS], rel[DIFFERENT]
+        same, diff = (rel[SAME_AS], rel[DIFFERENT]) if owl else ("same_in", "diff_in")
         add(f"same(?x, ?y) :- {same}(?x, ?y), ?x != ?y .")
         add(f"{same}(?x, ?y) :- same(?x, ?y) .")
         add("same(?y, ?x) :- same(?x, ?y) .")
@@ -483,6 +522,13 @@ class TBox:
         add("new_type(?x, ?c) :- type(?x, ?c), ~in_type(?x, ?c) .")
         for r in rel.values():
             add(f"new_{r}(?x, ?y) :- {r}(?x, ?y), ~in_{r}(?x, ?y) .")
+        if not owl:
+            # RDFS: no equality (owl:sameAs means nothing), no inconsistency.
+            rules = [r for r in rules if "same(" not in r and "same_in" not in r]
+            lines += rules
+            for name in ["type"] + sorted(rel.values()):
+                lines.append(f'@export new_{name} :- tsv{{resource="new_{name}.tsv", format=(string,string)}} .')
+            return "\n".join(lines) + "\n"
         # Inconsistencies.
         add(f"diffall(?x, ?y) :- {diff}(?x, ?y) .")
         if T["diff"]:
@@ -556,9 +602,9 @@ def _nemo_path(path: Path) -> str:
 _TBOX_MEMO: dict[str, TBox] = {}
 
 
-def tbox_for(ontology_paths, *, cache_dir: Path | None = None) -> TBox:
+def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "owlrl") -> TBox:
     """The TBox of the ontology files, memoised in memory and (optionally) on disk."""
-    digest = hashlib.sha256(b"kg.fastreason 1\n")
+    digest = hashlib.sha256(f"kg.fastreason 2 {profile}\n".encode())
     for path in sorted(Path(p) for p in ontology_paths):
         data = path.read_bytes()
         digest.update(f"{path.name}\0{len(data)}\0".encode())
@@ -577,7 +623,7 @@ def tbox_for(ontology_paths, *, cache_dir: Path | None = None) -> TBox:
         graph = Graph()
         for path in ontology_paths:
             add_file(graph, Path(path))
-        tbox = TBox.from_graph(graph)
+        tbox = TBox.from_graph(graph, profile=profile)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
@@ -598,6 +644,8 @@ class FastReasonResult:
     count: int
     consistency: ConsistencyReport
     timings: dict[str, float] = field(default_factory=dict)
+    literal_types: list = field(default_factory=list)
+    """(literal, class) term texts: literals a range typed (triples RDF cannot store)."""
 
     def triples(self):
         """The inferred triples as pyoxigraph Triples."""
@@ -698,7 +746,8 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
     try:
         # The literal check runs in Rust beside the export and Nemo (which hold no GIL... or,
         # for Nemo, hold it: the query still proceeds, only its return waits).
-        typed = pool.submit(_query_to_tsv, store, TYPED_LITERALS, work / "typed.tsv", graphs)
+        typed = pool.submit(_query_to_tsv, store, TYPED_LITERALS, work / "typed.tsv", graphs) \
+            if tbox.profile == "owlrl" else None
         seen_pairs: frozenset = frozenset()
         while True:
             mark = time.perf_counter()
@@ -709,7 +758,8 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
             out = _run_nemo(nemo, tbox, work)
             timings["nemo"] = timings.get("nemo", 0.0) + time.perf_counter() - mark
             mark = time.perf_counter()
-            lines, same_pairs = read_new(out, tbox)
+            literal_types: list = []
+            lines, same_pairs = read_new(out, tbox, literal_types)
             lines |= schema_news(store, tbox, graphs)
             schema_pairs = {(a, b) for a, b in same_pairs if (a in tbox.terms or b in tbox.terms)
                             and a.startswith("<") and b.startswith("<")}
@@ -727,7 +777,7 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
                           if a.startswith("<") and b.startswith("<")})
         nothing = {line.split(" ", 1)[0][1:-1] for line in ordered
                    if line.endswith(f" {TYPE} {NOTHING} .\n")}
-        errors = set(ill_typed_literals(store, graphs, tsv=typed.result()))
+        errors = set(ill_typed_literals(store, graphs, tsv=typed.result())) if typed else set()
         with open(out / "err.tsv", encoding="utf-8", newline="") as handle:
             for rule, a, b, c in csv.reader(handle, delimiter="\t", quotechar='"'):
                 errors.add(MESSAGES[rule].format(*(_plain(x) for x in (a, b, c))))
@@ -738,7 +788,7 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
         timings["decode"] += time.perf_counter() - mark
         timings["total"] = time.perf_counter() - start
         return FastReasonResult(turtle="".join(ordered), count=len(ordered), consistency=report,
-                                timings=timings)
+                                timings=timings, literal_types=sorted(set(literal_types)))
     finally:
         pool.shutdown(wait=True)
         if own_dir:
@@ -774,8 +824,11 @@ def _query_to_tsv(store, query: str, path: Path, graphs) -> Path:
     return path
 
 
-def read_new(out: Path, tbox: TBox) -> tuple[set, set]:
-    """Nemo's new pairs, per relation -> (Turtle lines without noise or stubs, sameAs pairs)."""
+def read_new(out: Path, tbox: TBox, literal_types: list | None = None) -> tuple[set, set]:
+    """Nemo's new pairs, per relation -> (Turtle lines without noise or stubs, sameAs pairs).
+
+    ``literal_types``: if a list, collects (literal, class) for literals typed by a range.
+    """
     lines, same = set(), set()
     for p, name in [(TYPE, "type")] + sorted(tbox.relations().items()):
         path = out / f"new_{name}.tsv"
@@ -800,6 +853,8 @@ def read_new(out: Path, tbox: TBox) -> tuple[set, set]:
             if is_same and s != o:
                 same.add((s, o))
             if o == STUB or is_noise_text(s, p, o):
+                if literal_types is not None and p == TYPE and not s.startswith(("<", "_:")):
+                    literal_types.append((s, o))
                 continue
             lines.add(f"{s} {p} {o} .\n")
     return lines, same
@@ -917,7 +972,10 @@ def _run_nemo(nemo, tbox: TBox, work: Path) -> Path:
     manager = nemo.NemoOutputManager(str(out), overwrite=True)
     for name in ["type"] + sorted(tbox.relations().values()):
         engine.write_result(f"new_{name}", manager)
-    engine.write_result("err", manager)
+    if tbox.profile == "owlrl":
+        engine.write_result("err", manager)
+    else:
+        (out / "err.tsv").write_text("", encoding="utf-8")
     return out
 
 

@@ -1,0 +1,162 @@
+"""kg.fastvalidate (shapes -> SPARQL on pyoxigraph) reports the same (focus node, path,
+constraint component) set as pyshacl with the shapes' inference mode, on the article KG,
+on every shape fixture and on a 10k synthetic graph; what it cannot translate, it refuses."""
+import importlib.util
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import pytest
+from rdflib import Graph, URIRef
+
+from kg.fastvalidate import CompiledShapes, UnsupportedShape, rdfs_closure, validate_store, wrap_unions
+from kg.load import add_file, parse_file
+from kg.terms import rdflib_to_ox
+from kg.validate import _path_text, shapes_inference
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology" / "mqm.ttl"
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def pyshacl_keys(paths, shapes_path=SHAPES):
+    data = Graph()
+    for path in [ONTOLOGY] + list(paths):
+        add_file(data, path)
+    shapes = parse_file(shapes_path)
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference=shapes_inference(shapes_path),
+                                                advanced=True)
+    sh = lambda local: URIRef(SH + local)  # noqa: E731
+    keys = set()
+    for result in report.subjects(sh("resultSeverity"), None):
+        path = report.value(result, sh("resultPath"))
+        keys.add((str(rdflib_to_ox(report.value(result, sh("focusNode")))),
+                  _path_text(path, report) if path is not None else None,
+                  str(report.value(result, sh("sourceConstraintComponent")))))
+    return keys
+
+
+def fast_results(paths, shapes_path=SHAPES):
+    store, names = ox.Store(), []
+    for i, path in enumerate([ONTOLOGY] + list(paths)):
+        name = f"urn:test:{i}"
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
+        names.append(name)
+    literal_types = rdfs_closure(store, [ONTOLOGY], graphs=names, data_graphs=names[1:], target_graph="urn:test:rdfs")
+    compiled = CompiledShapes.from_graph(parse_file(shapes_path))
+    return validate_store(store, compiled, graphs=names + ["urn:test:rdfs"], literal_types=literal_types)
+
+
+def fast_keys(paths, shapes_path=SHAPES):
+    return {(r.focus, r.path, r.component) for r in fast_results(paths, shapes_path)}
+
+
+def assert_same(paths, shapes_path=SHAPES):
+    expected, actual = pyshacl_keys(paths, shapes_path), fast_keys(paths, shapes_path)
+    assert actual == expected, f"missing {sorted(expected - actual)[:5]}, extra {sorted(actual - expected)[:5]}"
+    return expected
+
+
+def test_shapes_assume_rdfs_inference():
+    # The translation computes the RDFS closure; another mode would need another closure.
+    assert shapes_inference(SHAPES) == "rdfs"
+
+
+def test_article_kg_same_as_pyshacl():
+    assert_same(sorted((ROOT / "data").glob("*.ttl")))
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("*.ttl") if p.name != "valid.ttl"))
+def test_shape_fixture_same_as_pyshacl(fixture):
+    keys = assert_same([FIXTURES / "valid.ttl", FIXTURES / fixture])
+    assert keys, f"{fixture} must fail some shape"
+
+
+def test_valid_fixture_conforms():
+    assert fast_keys([FIXTURES / "valid.ttl"]) == set() == pyshacl_keys([FIXTURES / "valid.ttl"])
+
+
+def test_synthetic_10k_same_as_pyshacl(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    generator = gen.Generator(10000, seed=3, violation_rate=0.05)
+    graph = generator.run()
+    path = tmp_path / "10k.ttl"
+    with open(path, "w", encoding="utf-8") as out:
+        graph.write(out, "ttl", generator.header("test"))
+    keys = assert_same([path])
+    components = {c.rsplit("#", 1)[1] for _f, _p, c in keys}
+    assert {"MinCountConstraintComponent", "MaxCountConstraintComponent", "DatatypeConstraintComponent",
+            "SPARQLConstraintComponent", "DisjointConstraintComponent"} <= components
+
+
+def test_results_carry_value_severity_and_message():
+    results = fast_results([FIXTURES / "valid.ttl", FIXTURES / "report-quote-too-long.ttl"])
+    long = [r for r in results if r.component.endswith("MaxLengthConstraintComponent")]
+    assert long and long[0].value and long[0].severity == "Violation" and "400" in long[0].message
+    sparql = fast_results([FIXTURES / "valid.ttl", FIXTURES / "defector-speculated.ttl"])
+    defector = [r for r in sparql if r.component.endswith("SPARQLConstraintComponent")]
+    assert defector and "{?value}" not in defector[0].message and "status" in defector[0].message
+
+
+EXTRA_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix mqm: <https://w3id.org/mqm-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<urn:test:PersonNeedsAltLabel> a sh:NodeShape ;
+    sh:targetClass foaf:Person ;
+    sh:property [ sh:path skos:altLabel ; sh:minCount 1 ; sh:pattern "^[A-Z]" ; sh:message "x" ] .
+"""
+
+
+def test_a_new_shape_is_translated_without_code(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(SHAPES.read_text(encoding="utf-8") + EXTRA_SHAPE, encoding="utf-8")
+    keys = assert_same([FIXTURES / "valid.ttl"], shapes)
+    assert any(c.endswith("MinCountConstraintComponent") and p == "skos:altLabel" for _f, p, c in keys)
+
+
+@pytest.mark.parametrize("construct", [
+    "sh:node <urn:test:Other>",
+    "sh:or ( [ sh:datatype xsd:string ] [ sh:datatype xsd:integer ] )",
+    "sh:qualifiedValueShape [ sh:class foaf:Person ] ; sh:qualifiedMinCount 1",
+    "sh:closed true",
+    "sh:minInclusive 3",
+    "sh:languageIn ( \"en\" )",
+])
+def test_untranslated_constructs_raise(construct):
+    text = f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<urn:test:S> a sh:NodeShape ; sh:targetClass foaf:Person ;
+    sh:property [ sh:path foaf:name ; {construct} ] .
+"""
+    with pytest.raises(UnsupportedShape):
+        CompiledShapes.from_graph(Graph().parse(data=text, format="turtle"))
+
+
+def test_sparql_with_unsupported_variables_raises():
+    text = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<urn:test:S> a sh:NodeShape ; sh:targetNode <urn:test:x> ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p $currentShape }" ] .
+"""
+    with pytest.raises(UnsupportedShape):
+        CompiledShapes.from_graph(Graph().parse(data=text, format="turtle"))
+
+
+def test_wrap_unions_keeps_the_query_and_its_scope():
+    query = ("SELECT ?this WHERE { { ?a <urn:p> ?b } UNION { ?b <urn:q> ?a } FILTER (?a != ?b) "
+             "OPTIONAL { ?x <urn:r> ?y } ?this <urn:s> ?a . }")
+    wrapped = wrap_unions(query)
+    assert wrapped.count("SELECT * WHERE") == 1 and "OPTIONAL { ?x <urn:r> ?y }" in wrapped
+    store = ox.Store()
+    store.update("INSERT DATA { <urn:1> <urn:p> <urn:2> . <urn:3> <urn:q> <urn:4> . "
+                 "<urn:t> <urn:s> <urn:1> . <urn:u> <urn:s> <urn:4> . }")
+    assert sorted(str(r["this"]) for r in store.query(query)) == \
+        sorted(str(r["this"]) for r in store.query(wrapped)) == ["<urn:t>", "<urn:u>"]
