@@ -379,7 +379,7 @@ class Generator:
         self.all_persons = self.persons + self.anchors.get(FOAF + "Person", [])
 
     # -- facts -----------------------------------------------------------------
-    def article(self, n: int) -> None:
+    def article(self, n: int, facts: int | None = None) -> None:
         g = self.g
         art = f"{KG}syn-article-{n:06d}"
         year = self.rng.randint(1990, 2024)
@@ -401,7 +401,7 @@ class Generator:
         if self.lineage and n % 3 == 0:
             parent, child = self.lineage.pop(0)
             self.change(parent, child)
-        for _ in range(self.rng.randint(6, 14)):
+        for _ in range(facts if facts is not None else self.rng.randint(6, 14)):
             r = self.rng.random()
             if r < 0.36:
                 self.membership()
@@ -630,6 +630,19 @@ class Generator:
         self.articles = n
         return self.g
 
+    def run_addition(self, number: int) -> Graph:
+        """One clean article (no deliberate mistakes) about the entities ``run()`` makes with
+        the same arguments, numbered after them: what ``kg add`` gets in the benchmark."""
+        self.entities()
+        self.g = Graph()
+        self.rng = random.Random(number)
+        self.rate = 0.0
+        self.injected = {}
+        self.lineage = []
+        self.article(number, facts=40)
+        self.articles = 1
+        return self.g
+
     def header(self, args_text: str) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.injected.items()))
         return (f"Synthetic MQM KG data: bench/gen.py {args_text}\n"
@@ -659,16 +672,20 @@ def main(argv=None) -> int:
     parser.add_argument("--format", choices=["nt", "ttl"], help="default: nt for .nt files, else ttl")
     parser.add_argument("--link-kg", type=Path, help="data dir (or entities.ttl) whose entities to link to")
     parser.add_argument("--violation-rate", type=float, default=0.01)
+    parser.add_argument("--addition", type=int, metavar="N",
+                        help="write only article N (a clean, article-sized file about the same entities), "
+                             "e.g. for `kg add`")
     parser.add_argument("--status-merging", action="store_true",
                         help="also inject facts with two statuses (OWL RL then merges two statuses "
                              "and every fact of either becomes inconsistent)")
     args = parser.parse_args(argv)
     fmt = args.format or ("nt" if args.out and args.out.suffix == ".nt" else "ttl")
     gen = Generator(args.triples, args.seed, args.link_kg, args.violation_rate, args.status_merging)
-    graph = gen.run()
+    graph = gen.run() if args.addition is None else gen.run_addition(args.addition)
     shown = f"--triples {args.triples} --seed {args.seed}" + (" --link-kg" if args.link_kg else "") + \
         (f" --violation-rate {args.violation_rate}" if args.violation_rate != 0.01 else "") + \
-        (" --status-merging" if args.status_merging else "")
+        (" --status-merging" if args.status_merging else "") + \
+        (f" --addition {args.addition}" if args.addition is not None else "")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(args.out.name + ".tmp")

@@ -41,13 +41,22 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
                           hint="pass --replace to replace it, or rename the new file")
     from rdflib import URIRef
 
-    dataset = new_dataset()
-    for path in data_dir.input_files():
-        if path.resolve() == target.resolve():
-            continue  # replaced by the new file
-        load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path)
-    load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
-    report = validate_dataset(data_dir, dataset)
+    from kg.fastreason import engine_for
+
+    report = None
+    if engine_for(data_dir, [source]) == "fast":  # large KG: shapes as SPARQL (kg.fastvalidate)
+        from kg.fastvalidate import fast_or_none
+
+        read_bytes(source)  # the same size and safety checks as below
+        report = fast_or_none(data_dir, [source], replaced=[target], aliases={source: target})
+    if report is None:
+        dataset = new_dataset()
+        for path in data_dir.input_files():
+            if path.resolve() == target.resolve():
+                continue  # replaced by the new file
+            load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path)
+        load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
+        report = validate_dataset(data_dir, dataset)
     if not report.conforms:
         return AddResult(target, False, report)
     if source.suffix.lower() in (".ttl", ".turtle"):

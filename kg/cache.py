@@ -96,10 +96,18 @@ def open_store(data_dir: DataDir, *, progress=None):
 
 def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None) -> None:
     """Load, reason and write a cache entry atomically."""
+    from kg.fastreason import UnsupportedForFastReasoning, build_entry_fast, engine_for
     from kg.load import load_dataset
     from kg.reason import reason
 
     say = progress or (lambda message: None)
+    if engine_for(data_dir) == "fast":  # large inputs: pyoxigraph + Nemo (kg.fastreason)
+        try:
+            build_entry_fast(data_dir, entry, progress=progress)
+            prune(entry.path.parent, keep=KEEP_ENTRIES, current=entry.path)
+            return
+        except UnsupportedForFastReasoning as exc:
+            say(f"fast reasoner not applicable ({exc.message}); reasoning with owlrl")
     say(f"loading {len(data_dir.input_files())} files from {data_dir.root} ...")
     dataset = load_dataset(data_dir)
     say("reasoning (OWL 2 RL) ...")

@@ -1044,3 +1044,112 @@ def reason_files(ontology_paths, data_paths, *, cache_dir: Path | None = None,
                         to_graph=ox.NamedNode(graph))
     tbox = tbox_for(ontology_paths, cache_dir=cache_dir)
     return reason_store(store, tbox, graphs=names, data_graphs=names[len(list(ontology_paths)):], sort=sort)
+
+
+# ---------------------------------------------------------------------------
+# The kg cache on the fast engines
+# ---------------------------------------------------------------------------
+
+ENGINE_ENV = "KG_ENGINE"
+#: Inputs (ontology, shapes, data) larger than this use Nemo and pyoxigraph by default;
+#: smaller ones keep the reference engines (owlrl, pyshacl), which are quick there.
+FAST_THRESHOLD_BYTES = 3_000_000
+
+
+def engine_for(data_dir, extra_files=()) -> str:
+    """"fast" or "reference", from $KG_ENGINE (fast | reference | auto) and the input size."""
+    choice = os.environ.get(ENGINE_ENV, "auto").strip().lower()
+    if choice in ("fast", "nemo", "oxigraph"):
+        return "fast"
+    if choice in ("reference", "owlrl", "pyshacl", "rdflib"):
+        return "reference"
+    if choice not in ("", "auto"):
+        raise KGError(f"{ENGINE_ENV}={choice!r}: expected auto, fast or reference")
+    size = sum(p.stat().st_size for p in list(data_dir.input_files()) + [Path(f) for f in extra_files]
+               if Path(p).is_file())
+    return "fast" if size >= FAST_THRESHOLD_BYTES else "reference"
+
+
+def load_into(store, data_dir, path, graph: str) -> None:
+    """Load one local file into ``graph`` of ``store`` with kg.rdfio's safety checks and errors."""
+    import pyoxigraph as ox
+
+    from kg.rdfio import _check_safe, _parse_error, format_name, read_bytes
+
+    path = Path(path)
+    fmt = format_name(path)
+    data = read_bytes(path)
+    _check_safe(data, path, fmt)
+    try:
+        store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
+    except SyntaxError as exc:
+        raise _parse_error(exc, path) from None
+    except (ValueError, OSError) as exc:
+        from kg.errors import ParseError
+
+        raise ParseError(str(exc), path=path) from None
+
+
+def build_entry_fast(data_dir, entry, *, progress=None) -> None:
+    """Build a kg cache entry (kg.cache layout) with pyoxigraph and Nemo, without rdflib.
+
+    Raises UnsupportedForFastReasoning (the caller then uses owlrl); nothing is left behind.
+    """
+    import pyoxigraph as ox
+
+    from kg import __version__
+    from kg.cache import cache_root
+    from kg.load import is_shapes_graph
+    from kg.prefixes import INFERRED_GRAPH, file_graph
+
+    say = progress or (lambda message: None)
+    files = data_dir.input_files()
+    names = {path: file_graph(data_dir.relpath(path)) for path in files}
+    entry.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.path.name[:12]}-", dir=entry.path.parent))
+    try:
+        say(f"loading {len(files)} files from {data_dir.root} into pyoxigraph ...")
+        store = ox.Store(str(tmp / "store"))
+        for path in files:
+            load_into(store, data_dir, path, names[path])
+        ontology = [names[p] for p in data_dir.ontology_files()]
+        data = [names[p] for p in data_dir.data_files()]
+        say("reasoning (OWL 2 RL, Nemo) ...")
+        tbox = tbox_for(data_dir.ontology_files(), cache_dir=cache_root())
+        result = reason_store(store, tbox, graphs=ontology + data, data_graphs=data, sort=False)
+        if result.turtle:
+            store.bulk_load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE,
+                            to_graph=ox.NamedNode(INFERRED_GRAPH))
+        counts = {str(row["g"].value): int(row["n"].value) for row in store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+        asserted = int(next(iter(store.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+            default_graph=[ox.NamedNode(g) for g in ontology + data])))["n"].value)
+        say(f"{asserted} asserted, {result.count} inferred triples; writing cache ...")
+        store.flush()
+        store.optimize()
+        store.dump(output=str(tmp / "unsorted.nq"), format=ox.RdfFormat.N_QUADS)
+        del store
+        with open(tmp / "unsorted.nq", encoding="utf-8") as handle:
+            lines = handle.readlines()
+        lines.sort()
+        with open(tmp / "dataset.nq", "w", encoding="utf-8") as out:
+            out.writelines(lines)
+        del lines
+        (tmp / "unsorted.nq").unlink()
+        meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root),
+                "files": [{"path": data_dir.relpath(p), "graph": names[p], "triples": counts.get(names[p], 0)}
+                          for p in files],
+                "asserted": asserted, "inferred": result.count,
+                "consistency": result.consistency.to_dict(), "engine": "nemo"}
+        assert not any(is_shapes_graph(g) for g in ontology + data)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        try:
+            os.replace(tmp, entry.path)
+        except OSError:
+            if not (entry.path / "meta.json").is_file():
+                shutil.rmtree(entry.path, ignore_errors=True)
+                os.replace(tmp, entry.path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -727,3 +727,141 @@ def _fill(message: str, row, variables) -> str:
         return term.value if hasattr(term, "value") else str(term)
 
     return re.sub(r"\{[?$](\w+)\}", sub, message)
+
+
+# ---------------------------------------------------------------------------
+# kg validate / kg add on the fast engines
+# ---------------------------------------------------------------------------
+
+_COMPILED: dict[str, CompiledShapes] = {}
+
+
+def compiled_shapes(shapes_path) -> CompiledShapes:
+    """The shapes file translated (memoised by its bytes)."""
+    import hashlib
+
+    from kg.load import parse_file
+
+    data = shapes_path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _COMPILED:
+        _COMPILED[key] = CompiledShapes.from_graph(parse_file(shapes_path))
+    return _COMPILED[key]
+
+
+def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=None, timings: dict | None = None):
+    """kg.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
+    in an in-memory store, with the RDFS closure, against the translated shapes.
+
+    ``aliases``: {file: path it is named after} (kg add names the new file's graph after
+    its target in data/). Returns a kg.validate.ValidationReport (``results_graph`` is None). Raises
+    UnsupportedShape / kg.fastreason.UnsupportedForFastReasoning when it cannot apply.
+    """
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    from kg.cache import cache_root
+    from kg.fastreason import load_into
+    from kg.prefixes import file_graph
+    from kg.validate import ValidationReport, shapes_inference
+
+    say = progress or (lambda message: None)
+    inference = shapes_inference(data_dir.shapes_file)
+    if not data_dir.shapes_file.is_file():
+        return ValidationReport(conforms=True, inference=inference)
+    if inference != "rdfs":
+        raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
+    compiled = compiled_shapes(data_dir.shapes_file)
+    start = time.perf_counter()
+    skip = {Path(p).resolve() for p in replaced}
+    ontology = [p for p in data_dir.ontology_files()]
+    data = [p for p in data_dir.data_files() if p.resolve() not in skip] + [Path(f) for f in files]
+    store = ox.Store()
+    names, data_names = [], []
+    say(f"loading {len(ontology) + len(data)} files into pyoxigraph ...")
+    aliases = {Path(k): Path(v) for k, v in (aliases or {}).items()}
+    for path in ontology + data:
+        name = file_graph(data_dir.relpath(aliases.get(path, path)))
+        load_into(store, data_dir, path, name)
+        names.append(name)
+        if path not in ontology:
+            data_names.append(name)
+    mark = time.perf_counter()
+    say("RDFS closure (the shapes' inference mode) ...")
+    literal_types = rdfs_closure(store, ontology, graphs=names, data_graphs=data_names,
+                                 target_graph="urn:kg:fastvalidate:rdfs", cache_dir=cache_root())
+    closed = time.perf_counter()
+    say(f"validating ({len(compiled.queries)} queries) ...")
+    results = validate_store(store, compiled, graphs=names + ["urn:kg:fastvalidate:rdfs"],
+                             literal_types=literal_types)
+    done = time.perf_counter()
+    if timings is not None:
+        timings.update({"load": mark - start, "rdfs": closed - mark, "shapes": done - closed})
+    violations = to_violations(store, results, data_names, names)
+    return ValidationReport(conforms=not violations, violations=violations, results_graph=None,
+                            inference=inference)
+
+
+def to_violations(store, results, data_names, names) -> list:
+    """Results -> kg.validate.Violation (with the file each focus node comes from)."""
+    import pyoxigraph as ox
+
+    from kg.prefixes import FILE_GRAPH_PREFIX, shorten
+    from kg.validate import Violation
+
+    focus = sorted({r.focus for r in results if r.focus.startswith("<")})
+    origin: dict[str, str] = {}
+    for position in ("?f ?p ?o", "?s ?p ?f"):
+        for i in range(0, len(focus), FOCUS_BATCH):
+            query = "SELECT ?f ?g WHERE { VALUES ?f { %s } GRAPH ?g { %s } }" % (" ".join(focus[i:i + FOCUS_BATCH]),
+                                                                             position)
+            found: dict[str, set] = {}
+            for row in store.query(query):
+                found.setdefault(str(row["f"]), set()).add(row["g"].value)
+            for f, graphs in found.items():
+                if f in origin:
+                    continue
+                ordered = sorted(graphs, key=lambda g: (g not in data_names, g))
+                origin[f] = ordered[0][len(FILE_GRAPH_PREFIX):] if ordered[0].startswith(FILE_GRAPH_PREFIX) \
+                    else ordered[0]
+    violations = []
+    for r in results:
+        violations.append(Violation(
+            focus=_plain_text(r.focus), path=r.path,
+            value=_value_text(r.value, shorten) if r.value is not None else None,
+            component=r.component, message=r.message or "(no message)", severity=r.severity,
+            shape=r.shape if not r.shape.startswith("http") else shorten(r.shape),
+            source_file=origin.get(r.focus)))
+    del ox, names
+    violations.sort(key=lambda v: (v.source_file or "", v.focus, v.path or "", v.component, v.message,
+                                   v.value or ""))
+    return violations
+
+
+def _plain_text(text: str) -> str:
+    """N-Triples text -> what rdflib's str() gives (IRI without brackets, literal's lexical form)."""
+    if text.startswith("<") and text.endswith(">"):
+        return text[1:-1]
+    if text.startswith("_:"):
+        return text[2:]
+    from kg.fastreason import _term
+
+    term = _term(text)
+    return term.value if term is not None else text
+
+
+def _value_text(text: str, shorten) -> str:
+    if text.startswith("<") and text.endswith(">"):
+        return shorten(text[1:-1])
+    return _plain_text(text)
+
+
+def fast_or_none(data_dir, files=(), *, replaced=(), aliases=None, progress=None):
+    """validate_files, or None when the shapes or data need the reference engines."""
+    from kg.fastreason import UnsupportedForFastReasoning
+
+    try:
+        return validate_files(data_dir, files, replaced=replaced, aliases=aliases, progress=progress)
+    except (UnsupportedShape, UnsupportedForFastReasoning):
+        return None

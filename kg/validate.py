@@ -78,6 +78,14 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
     from kg.load import load_dataset
 
     if dataset is None:
+        from kg.fastreason import engine_for
+
+        if engine_for(data_dir, files) == "fast":  # large inputs: shapes as SPARQL (kg.fastvalidate)
+            from kg.fastvalidate import fast_or_none
+
+            report = fast_or_none(data_dir, files)
+            if report is not None:
+                return report
         dataset = load_dataset(data_dir, files)
     return validate_dataset(data_dir, dataset)
 

@@ -184,3 +184,27 @@ def test_ill_typed_literal_is_an_inconsistency(tmp_path):
     assert not reference.consistency.consistent
     assert not fast.consistency.consistent
     assert any("many" in e for e in fast.consistency.errors)
+
+
+def test_cache_entry_built_with_nemo_equals_the_owlrl_one(tmp_path, monkeypatch):
+    """kg.cache with KG_ENGINE=fast (pyoxigraph + Nemo) writes the same dataset as with owlrl."""
+    from kg.cache import ensure_cache
+
+    data_dir = DataDir(ROOT)
+    entries = {}
+    for engine in ("fast", "reference"):
+        monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / engine))
+        monkeypatch.setenv("KG_ENGINE", engine)
+        entries[engine] = ensure_cache(data_dir)
+    fast, reference = entries["fast"].meta, entries["reference"].meta
+    assert fast.get("engine") == "nemo" and "engine" not in reference
+    for key in ("asserted", "inferred", "consistency", "files"):
+        assert fast[key] == reference[key], key
+
+    def quads(entry):
+        lines = entry.nquads.read_text(encoding="utf-8").splitlines()
+        return sorted(line for line in lines if "_:" not in line), sum("_:" in line for line in lines)
+
+    assert quads(entries["fast"]) == quads(entries["reference"])
+    assert entries["fast"].nquads.read_text(encoding="utf-8").splitlines() == \
+        sorted(entries["fast"].nquads.read_text(encoding="utf-8").splitlines())

@@ -160,3 +160,45 @@ def test_wrap_unions_keeps_the_query_and_its_scope():
                  "<urn:t> <urn:s> <urn:1> . <urn:u> <urn:s> <urn:4> . }")
     assert sorted(str(r["this"]) for r in store.query(query)) == \
         sorted(str(r["this"]) for r in store.query(wrapped)) == ["<urn:t>", "<urn:u>"]
+
+
+def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
+    """kg.validate.validate with KG_ENGINE=fast gives the report the reference engine gives."""
+    import shutil
+
+    from kg.add import add_file
+    from kg.paths import DataDir
+    from kg.validate import validate
+
+    bad = ROOT / "tests" / "fixtures" / "cli" / "bad-addition.ttl"
+    reports = {}
+    for engine in ("fast", "reference"):
+        monkeypatch.setenv("KG_ENGINE", engine)
+        monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+        reports[engine] = validate(DataDir(ROOT), [bad])
+    key = lambda v: (v.focus, v.path, v.value, v.component, v.severity, v.source_file, v.shape)  # noqa: E731
+    assert reports["fast"].results_graph is None
+    assert sorted(map(key, reports["fast"].violations)) == sorted(map(key, reports["reference"].violations))
+    assert not reports["fast"].conforms and reports["fast"].violations
+
+    copy = tmp_path / "kg"
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, copy / folder)
+    monkeypatch.setenv("KG_ENGINE", "fast")
+    before = sorted(p.name for p in (copy / "data").iterdir())
+    result = add_file(DataDir(copy), bad)
+    assert not result.written and sorted(p.name for p in (copy / "data").iterdir()) == before
+    assert sorted(map(key, result.report.violations)) == sorted(
+        map(key, add_file_reference(copy, bad, monkeypatch).violations))
+    good = ROOT / "tests" / "fixtures" / "cli" / "good-addition.ttl"
+    assert add_file(DataDir(copy), good).written
+
+
+def add_file_reference(copy, path, monkeypatch):
+    from kg.add import add_file
+    from kg.paths import DataDir
+
+    monkeypatch.setenv("KG_ENGINE", "reference")
+    report = add_file(DataDir(copy), path).report
+    monkeypatch.setenv("KG_ENGINE", "fast")
+    return report
