@@ -151,6 +151,9 @@ def embed(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
     except RendererMissingError as exc:
         fragment = (f'<p class="kg-diagram-missing" data-diagram="{html.escape(kind)}">The {html.escape(kind)} picture '
                     f"needs Graphviz: {html.escape(exc.message)} ({html.escape(exc.hint or '')}).</p>")
+    except KGError as exc:  # Graphviz failed on this picture: the page still renders, without it
+        fragment = (f'<p class="kg-diagram-missing" data-diagram="{html.escape(kind)}">The {html.escape(kind)} picture '
+                    f"could not be drawn: {html.escape(str(exc))}</p>")
     else:
         svg = svg_inline(svg)
         svg = re.sub(r'\bid="', f'id="{kind}-', svg)  # two pictures on one page: unique ids

@@ -601,3 +601,17 @@ def test_screenshot_of_the_served_home_page_is_not_blank(served, tmp_path):
     share = sum(p != background for p in pixels) / len(pixels)
     colours = len(set(pixels))
     assert share > 0.02 and colours > 8, (share, colours)
+
+
+def test_embed_survives_a_graphviz_failure(repo, monkeypatch):
+    """A picture Graphviz cannot draw leaves a note on the page instead of an error (kg serve)."""
+    def failing_render(*_args, **_kwargs):
+        raise dg.KGError("Graphviz failed to draw the diagram: syntax error in line 1")
+
+    monkeypatch.setattr(dg, "render", failing_render)
+    dg._EMBEDDED.clear()
+    fragment = dg.embed(repo, "lineage")
+    dg._EMBEDDED.clear()
+    assert 'class="kg-diagram-missing"' in fragment
+    assert "could not be drawn: Graphviz failed" in fragment
+    assert "<svg" not in fragment
