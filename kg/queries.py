@@ -390,14 +390,42 @@ def _syntax_error(text: str, message: str) -> QuerySyntaxError:
 
 
 def inject_values(text: str, terms: dict) -> str:
-    """Put ``VALUES (?a ?b) { (t1 t2) }`` first in the WHERE group of ``text``."""
+    """Put ``VALUES (?a ?b) { (t1 t2) }`` first in the WHERE group of ``text``.
+
+    A short-form ``CONSTRUCT WHERE { pattern }`` (whose group may hold triple patterns only) is
+    first written out as ``CONSTRUCT { pattern } WHERE { pattern }``.
+    """
     position = _where_brace(text)
     if position is None:
         raise QuerySyntaxError("cannot bind parameters: no WHERE group found in the query")
+    text, position = _expand_short_construct(text, position)
     names = sorted(terms)
     values = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + \
         " ".join(str(terms[n]) for n in names) + ") } "
     return text[: position + 1] + values + text[position + 1:]
+
+
+def _expand_short_construct(text: str, brace: int) -> tuple[str, int]:
+    """``CONSTRUCT WHERE { p }`` -> ``CONSTRUCT { p } WHERE { p }``; other queries unchanged.
+
+    Returns the text and the index of the WHERE group's opening brace in it.
+    """
+    tokens = list(_tokens(text))
+    at = next(i for i, (index, _token) in enumerate(tokens) if index == brace)
+    if at < 2 or tokens[at - 1][1] != "WHERE" or tokens[at - 2][1] != "CONSTRUCT":
+        return text, brace
+    depth = 0
+    for index, token in tokens[at:]:
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth == 0:
+            close = index
+            break
+    else:
+        return text, brace
+    pattern = text[brace:close + 1]
+    where = tokens[at - 1][0]
+    head = text[:where] + pattern + " WHERE "
+    return head + text[brace:], len(head)
 
 
 def _tokens(text: str):

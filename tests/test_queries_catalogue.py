@@ -106,6 +106,19 @@ def test_values_block_goes_into_the_where_group():
     assert injected.endswith('WHERE { VALUES (?s) { (<http://e/s>) }  ?s ?p ?o }')
 
 
+def test_short_form_construct_where_takes_parameters(repo):
+    """CONSTRUCT WHERE { ... } cannot hold VALUES: it is written out in full first."""
+    text = "CONSTRUCT WHERE { ?person skos:prefLabel ?label }"
+    injected = inject_values(text, {"person": ox.NamedNode(KG + "anees-qaimkhani")})
+    assert injected.startswith("CONSTRUCT { ?person skos:prefLabel ?label } WHERE { VALUES (?person)")
+    for engine in ("oxigraph", "rdflib"):
+        graph = run_query(repo, text, {"person": "kg:anees-qaimkhani"}, engine=engine)
+        labels = {str(getattr(o, "value", o)) for _s, _p, o in graph.triples}
+        subjects = {str(getattr(s, "value", s)) for s, _p, _o in graph.triples}
+        assert subjects == {KG + "anees-qaimkhani"}, engine
+        assert "Anees Qaimkhani" in labels, engine
+
+
 def test_sparql_syntax_error_shows_where(repo):
     with pytest.raises(QuerySyntaxError) as info:
         run_query(repo, "SELECT * WHERE {\n  ?s ?p\n}")
