@@ -1,4 +1,5 @@
 """kg.validate: report objects naming focus node, path, value, constraint, message, file."""
+import pytest
 from cli_helpers import FIXTURES, kg_cache, repo  # noqa: F401
 
 from kg.validate import shapes_inference, validate
@@ -36,3 +37,38 @@ def test_value_is_reported(repo):
     report = validate(repo, [FIXTURES / "bad-addition.ttl"])
     status = [v for v in report.violations if "MaxCount" in v.component]
     assert status and status[0].path == "mqm:epistemicStatus"
+
+
+def _convert(source, target, fmt):
+    """``source`` (Turtle) rewritten as ``fmt``; quad formats put it in a named graph."""
+    from rdflib import Dataset, Graph, URIRef
+
+    graph = Graph().parse(source, format="turtle")
+    warnings_off = {"encoding": "utf-8"}
+    if fmt in ("nquads", "trig"):
+        dataset = Dataset()
+        named = dataset.graph(URIRef("urn:test:addition"))
+        for triple in graph:
+            named.add(triple)
+        dataset.serialize(target, format=fmt, **warnings_off)
+    else:
+        graph.serialize(target, format=fmt, **warnings_off)
+    return target
+
+
+def _keys(report):
+    return {(v.focus, v.path, v.component) for v in report.violations}
+
+
+@pytest.mark.parametrize("suffix, fmt", [("nt", "nt"), ("nq", "nquads"), ("trig", "trig"),
+                                         ("jsonld", "json-ld"), ("rdf", "xml")])
+def test_every_input_format_gives_the_turtle_answer(repo, tmp_path, suffix, fmt):
+    """The same addition in N-Triples, N-Quads, TriG, JSON-LD and RDF/XML: same verdict, same violations."""
+    good = _convert(FIXTURES / "good-addition.ttl", tmp_path / f"good.{suffix}", fmt)
+    bad = _convert(FIXTURES / "bad-addition.ttl", tmp_path / f"bad.{suffix}", fmt)
+    assert validate(repo, [good]).conforms
+    expected = validate(repo, [FIXTURES / "bad-addition.ttl"])
+    report = validate(repo, [bad])
+    assert not report.conforms
+    assert _keys(report) == _keys(expected)
+    assert all(v.source_file.endswith(f"bad.{suffix}") for v in report.violations)
