@@ -31,7 +31,7 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
     from kg.fsutil import atomic_write
     from kg.load import add_file as load_into
     from kg.load import graph_name_for, new_dataset
-    from kg.rdfio import read_bytes
+    from kg.rdfio import UNLIMITED, read_bytes
     from kg.validate import validate_dataset
 
     source = Path(source)
@@ -54,7 +54,7 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
         for path in data_dir.input_files():
             if path.resolve() == target.resolve():
                 continue  # replaced by the new file
-            load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path)
+            load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED)
         load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
         report = validate_dataset(data_dir, dataset)
     if not report.conforms:

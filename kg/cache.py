@@ -3,7 +3,8 @@
 Layout of one entry, ``$KG_CACHE_DIR`` (default ``~/.cache/mqm-kg``) ``/<key>/``:
 
 * ``dataset.nq``: every asserted graph (``urn:kg:file:...``) and the inferred graph
-  (``urn:kg:inferred``) as sorted N-Quads;
+  (``urn:kg:inferred``) as sorted N-Quads (entries built by kg.fastreason write it on
+  first use: at a million triples sorting it costs seconds nobody may need);
 * ``store/``: a pyoxigraph on-disk store loaded from it (what ``kg query`` reads);
 * ``meta.json``: input files, triple counts, consistency report.
 
@@ -51,7 +52,11 @@ class CacheEntry:
 
     @property
     def nquads(self) -> Path:
-        return self.path / "dataset.nq"
+        """The sorted N-Quads file; an entry built by the fast path writes it on first use."""
+        path = self.path / "dataset.nq"
+        if not path.is_file():
+            _write_sorted_nquads(self.store_path, path)
+        return path
 
     @property
     def store_path(self) -> Path:
@@ -180,6 +185,22 @@ def dataset_nquads(dataset, inferred=None) -> list[str]:
                      for s, p, o in inferred)
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     return sorted(set(line + "\n" for line in text.splitlines() if line))
+
+
+def _write_sorted_nquads(store_path: Path, target: Path) -> None:
+    """Dump a store as sorted N-Quads, written atomically (temporary file, then rename)."""
+    import pyoxigraph as ox
+
+    lines = ox.Store.read_only(str(store_path)).dump(format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
+    lines.sort()
+    handle, tmp = tempfile.mkstemp(prefix=".dataset-", suffix=".nq", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.writelines(lines)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _load_store(path: Path, nquads: Path) -> None:

@@ -1074,11 +1074,12 @@ def load_into(store, data_dir, path, graph: str) -> None:
     """Load one local file into ``graph`` of ``store`` with kg.rdfio's safety checks and errors."""
     import pyoxigraph as ox
 
-    from kg.rdfio import _check_safe, _parse_error, format_name, read_bytes
+    from kg.rdfio import UNLIMITED, _check_safe, _parse_error, format_name, read_bytes
 
     path = Path(path)
     fmt = format_name(path)
-    data = read_bytes(path)
+    own = path.resolve() in {p.resolve() for p in data_dir.input_files()}
+    data = read_bytes(path, UNLIMITED if own else None)  # the KG's own files: no size limit
     _check_safe(data, path, fmt)
     try:
         store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
@@ -1109,7 +1110,7 @@ def build_entry_fast(data_dir, entry, *, progress=None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.path.name[:12]}-", dir=entry.path.parent))
     try:
         say(f"loading {len(files)} files from {data_dir.root} into pyoxigraph ...")
-        store = ox.Store(str(tmp / "store"))
+        store = ox.Store()  # in memory: loading and reasoning run 3-4x faster than on disk
         for path in files:
             load_into(store, data_dir, path, names[path])
         ontology = [names[p] for p in data_dir.ontology_files()]
@@ -1125,18 +1126,11 @@ def build_entry_fast(data_dir, entry, *, progress=None) -> None:
         asserted = int(next(iter(store.query(
             "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
             default_graph=[ox.NamedNode(g) for g in ontology + data])))["n"].value)
-        say(f"{asserted} asserted, {result.count} inferred triples; writing cache ...")
-        store.flush()
-        store.optimize()
-        store.dump(output=str(tmp / "unsorted.nq"), format=ox.RdfFormat.N_QUADS)
-        del store
-        with open(tmp / "unsorted.nq", encoding="utf-8") as handle:
-            lines = handle.readlines()
-        lines.sort()
-        with open(tmp / "dataset.nq", "w", encoding="utf-8") as out:
-            out.writelines(lines)
-        del lines
-        (tmp / "unsorted.nq").unlink()
+        say(f"{asserted} asserted, {result.count} inferred triples; writing the on-disk store ...")
+        disk = ox.Store(str(tmp / "store"))
+        disk.bulk_extend(store)
+        disk.flush()
+        del disk, store
         meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root),
                 "files": [{"path": data_dir.relpath(p), "graph": names[p], "triples": counts.get(names[p], 0)}
                           for p in files],

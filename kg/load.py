@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.paths import DataDir
 from kg.prefixes import PREFIXES, file_graph
-from kg.rdfio import parse_quads
+from kg.rdfio import UNLIMITED, parse_quads
 from kg.terms import ox_to_rdflib
 
 
@@ -68,9 +68,10 @@ def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = Tr
     dataset = new_dataset()
     files = data_dir.ontology_files() + (data_dir.shapes_files() if include_shapes else []) \
         + data_dir.data_files()
-    for path in list(files) + [Path(p) for p in extra_files]:
-        graph = dataset.graph(URIRef(file_graph(data_dir.relpath(path))))
-        add_file(graph, path, max_bytes=max_bytes)
+    for path in files:  # the KG's own files: no size limit
+        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED)
+    for path in [Path(p) for p in extra_files]:
+        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes)
     return dataset
 
 

@@ -16,6 +16,9 @@ from kg.errors import InputError, ParseError, UnsafeInputError
 
 #: Largest input accepted from `kg validate` / `kg add` (bytes); override with KG_MAX_INPUT_BYTES.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+#: The limit for the files of the KG's own data dir (the user's own data: rosters run to
+#: hundreds of MB); only files given to `kg validate` / `kg add` are untrusted.
+UNLIMITED = 1 << 62
 
 EXTENSIONS = {
     ".ttl": "TURTLE",
