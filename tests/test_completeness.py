@@ -106,6 +106,12 @@ def data():
     return graph, literals, linked
 
 
+def test_every_article_has_a_fixture():
+    numbers = {path.name.split("_")[0] for path in ARTICLES_DIR.glob("*.txt")}
+    listed = {path.stem.split("-")[1] for path in FIXTURES.glob("article-*.tsv")}
+    assert numbers <= listed, f"articles without a completeness fixture: {sorted(numbers - listed)}"
+
+
 @pytest.mark.parametrize("number,line_no,kind,surface,expected", ROWS)
 def test_mention_is_in_the_data(number, line_no, kind, surface, expected, texts, data):
     where = f"article-{number}.tsv line {line_no}"
