@@ -1,6 +1,9 @@
 """`kg add FILE`: validate new data with the KG, then write it into ``data/`` atomically.
 
-Nothing changes unless the file parses and the KG with it conforms to the shapes.
+Nothing changes unless the file parses and adds no violation: a result the KG with the file
+has and the KG as it is has not (a violation already in the KG is not the new file's fault;
+``kg validate`` lists those). A large KG is checked around the new file's nodes only
+(kg.addcheck); ``full=True`` validates the whole KG before and after.
 """
 from __future__ import annotations
 
@@ -22,8 +25,9 @@ def target_path(data_dir: DataDir, source: Path) -> Path:
     return data_dir.data_dir / f"{Path(source).stem}.ttl"
 
 
-def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
-    """Validate ``source`` with the KG; if it conforms, copy it to ``data/<stem>.ttl``.
+def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = False,
+             progress=None) -> AddResult:
+    """Validate ``source`` with the KG; if it adds no violation, copy it to ``data/<stem>.ttl``.
 
     Raises ParseError (nothing written) or OutputError when the target exists and
     ``replace`` is false. Returns an AddResult whose ``written`` says what happened.
@@ -44,11 +48,9 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
     from kg.fastreason import engine_for
 
     report = None
-    if engine_for(data_dir, [source]) == "fast":  # large KG: shapes as SPARQL (kg.fastvalidate)
-        from kg.fastvalidate import fast_or_none
-
+    if engine_for(data_dir, [source]) == "fast":  # large KG: shapes as SPARQL on pyoxigraph
         read_bytes(source)  # the same size and safety checks as below
-        report = fast_or_none(data_dir, [source], replaced=[target], aliases={source: target})
+        report = _fast_report(data_dir, source, target, full=full, progress=progress)
     if report is None:
         dataset = new_dataset()
         for path in data_dir.input_files():
@@ -57,6 +59,10 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
             load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED)
         load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
         report = validate_dataset(data_dir, dataset)
+        if not report.conforms:  # only now is the KG as it is worth validating
+            from kg.validate import validate
+
+            report = only_new(report, validate(data_dir))
     if not report.conforms:
         return AddResult(target, False, report)
     if source.suffix.lower() in (".ttl", ".turtle"):
@@ -67,3 +73,31 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False) -> AddResult:
         data = parse_file(source).serialize(format="longturtle", encoding="utf-8")
     atomic_write(target, data)
     return AddResult(target, True, report)
+
+
+def only_new(after, before):
+    """``after`` without the violations ``before`` has (a kg.validate.ValidationReport)."""
+    from dataclasses import replace as copy
+
+    from kg.addcheck import violation_key
+
+    known = {violation_key(v) for v in before.violations}
+    added = [v for v in after.violations if violation_key(v) not in known]
+    return copy(after, conforms=not added, violations=added)
+
+
+def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress):
+    """The fast engines' report on what ``source`` adds, or None when they cannot apply."""
+    from kg.fastreason import UnsupportedForFastReasoning
+    from kg.fastvalidate import UnsupportedShape, validate_files
+
+    try:
+        if not full:
+            from kg.addcheck import check_addition
+
+            return check_addition(data_dir, source, target, progress=progress)
+        after = validate_files(data_dir, [source], replaced=[target], aliases={source: target},
+                               progress=progress)
+        return after if after.conforms else only_new(after, validate_files(data_dir, progress=progress))
+    except (UnsupportedShape, UnsupportedForFastReasoning):
+        return None

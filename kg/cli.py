@@ -209,17 +209,20 @@ def _validation_text(report, fmt: str) -> str:
 @cli.command("add")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Replace data/<name>.ttl if it exists.")
+@click.option("--full", is_flag=True,
+              help="On a large KG, validate all of it before and after (default: around FILE's nodes).")
 @click.pass_context
-def add_cmd(ctx, file, replace):
-    """Validate FILE with the KG and, if all conforms, write it to data/ atomically.
+def add_cmd(ctx, file, replace, full):
+    """Validate FILE with the KG and, if it adds no violation, write it to data/ atomically.
 
-    Nothing changes when FILE does not parse or the KG with it does not conform.
+    Nothing changes when FILE does not parse or the KG with it has a violation the KG
+    without it has not (violations already in the KG: see kg validate).
 
     Example: kg add article-005.ttl
     """
     from kg.add import add_file
 
-    result = add_file(_data_dir(ctx), file, replace=replace)
+    result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
     if not result.written:
         _emit(_validation_text(result.report, "text"))
         click.echo(f"Not added: {result.target} left unchanged.", err=True)

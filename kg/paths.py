@@ -61,7 +61,7 @@ class DataDir:
         """Path relative to the root in POSIX form; absolute if outside the root."""
         path = Path(path).resolve()
         try:
-            return path.relative_to(self.root).as_posix()
+            return path.relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
 
