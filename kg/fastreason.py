@@ -1053,7 +1053,7 @@ def reason_files(ontology_paths, data_paths, *, cache_dir: Path | None = None,
 ENGINE_ENV = "KG_ENGINE"
 #: Inputs (ontology, shapes, data) larger than this use Nemo and pyoxigraph by default;
 #: smaller ones keep the reference engines (owlrl, pyshacl), which are quick there.
-FAST_THRESHOLD_BYTES = 3_000_000
+FAST_THRESHOLD_BYTES = 1_000_000
 
 
 def engine_for(data_dir, extra_files=()) -> str:
