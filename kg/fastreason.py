@@ -1121,6 +1121,7 @@ def build_entry_fast(data_dir, entry, *, progress=None) -> None:
         if result.turtle:
             store.bulk_load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(INFERRED_GRAPH))
+        say("counting triples per graph ...")
         counts = {str(row["g"].value): int(row["n"].value) for row in store.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
         asserted = int(next(iter(store.query(
