@@ -60,19 +60,14 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
 
     from kg.cache import ensure_cache
     from kg.fastreason import load_into
-    from kg.fastvalidate import compiled_shapes
+    from kg.fastvalidate import shapes_for
     from kg.prefixes import file_graph
-    from kg.validate import ValidationReport, shapes_inference
+    from kg.validate import ValidationReport
 
     say = progress or (lambda message: None)
-    inference = shapes_inference(data_dir.shapes_file)
-    if not data_dir.shapes_file.is_file():
+    inference, compiled = shapes_for(data_dir)
+    if compiled is None:
         return ValidationReport(conforms=True, inference=inference)
-    if inference != "rdfs":
-        from kg.fastvalidate import UnsupportedShape
-
-        raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
-    compiled = compiled_shapes(data_dir.shapes_file)
     start = time.perf_counter()
     target_graph = file_graph(data_dir.relpath(target))
     addition = ox.Store()

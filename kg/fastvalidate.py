@@ -749,6 +749,21 @@ def compiled_shapes(shapes_path) -> CompiledShapes:
     return _COMPILED[key]
 
 
+def shapes_for(data_dir):
+    """(inference, compiled shapes or None when the data dir has no shapes file).
+
+    Raises UnsupportedShape when the shapes ask for an inference other than rdfs.
+    """
+    from kg.validate import shapes_inference
+
+    inference = shapes_inference(data_dir.shapes_file)
+    if not data_dir.shapes_file.is_file():
+        return inference, None
+    if inference != "rdfs":
+        raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
+    return inference, compiled_shapes(data_dir.shapes_file)
+
+
 def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=None, timings: dict | None = None):
     """kg.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
     in an in-memory store, with the RDFS closure, against the translated shapes.
@@ -764,15 +779,12 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
     from kg.cache import cache_root
     from kg.fastreason import load_into
     from kg.prefixes import file_graph
-    from kg.validate import ValidationReport, shapes_inference
+    from kg.validate import ValidationReport
 
     say = progress or (lambda message: None)
-    inference = shapes_inference(data_dir.shapes_file)
-    if not data_dir.shapes_file.is_file():
+    inference, compiled = shapes_for(data_dir)
+    if compiled is None:
         return ValidationReport(conforms=True, inference=inference)
-    if inference != "rdfs":
-        raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
-    compiled = compiled_shapes(data_dir.shapes_file)
     start = time.perf_counter()
     skip = {Path(p).resolve() for p in replaced}
     ontology = [p for p in data_dir.ontology_files()]
