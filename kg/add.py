@@ -79,10 +79,9 @@ def only_new(after, before):
     """``after`` without the violations ``before`` has (a kg.validate.ValidationReport)."""
     from dataclasses import replace as copy
 
-    from kg.addcheck import violation_key
+    from kg.addcheck import new_violations
 
-    known = {violation_key(v) for v in before.violations}
-    added = [v for v in after.violations if violation_key(v) not in known]
+    added = new_violations(after.violations, before.violations)
     return copy(after, conforms=not added, violations=added)
 
 

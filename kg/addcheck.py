@@ -49,6 +49,12 @@ def violation_key(v) -> tuple:
     return (v.focus, v.path or "", v.value or "", v.component, v.shape or "", v.message, v.severity)
 
 
+def new_violations(after: list, before: list) -> list:
+    """The violations in ``after`` that ``before`` does not have (by violation_key)."""
+    known = {violation_key(v) for v in before}
+    return [v for v in after if violation_key(v) not in known]
+
+
 def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS, hub_limit: int = HUB_LIMIT,
                    progress=None, timings: dict | None = None):
     """The violations ``source`` adds when written to ``target`` (a kg.validate.ValidationReport).
@@ -95,8 +101,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     after_quads += "".join(str(q) + " .\n" for q in addition)
     before = _validate(ontology + before_quads, compiled, ontology_graphs, data_dir)
     after = _validate(ontology + after_quads, compiled, ontology_graphs, data_dir)
-    known = {violation_key(v) for v in before}
-    added = [v for v in after if violation_key(v) not in known]
+    added = new_violations(after, before)
     done = time.perf_counter()
     if timings is not None:
         timings.update({"parse": parsed - start, "collect": collected - parsed, "validate": done - collected,
@@ -116,7 +121,7 @@ def _validate(nquads: str, compiled, ontology_graphs, data_dir) -> list:
     store.load(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     names = sorted({g.value for g in store.named_graphs()})
     data_names = [g for g in names if g not in ontology_graphs]
-    literal_types = rdfs_closure(store, [p for p in data_dir.ontology_files()], graphs=names,
+    literal_types = rdfs_closure(store, list(data_dir.ontology_files()), graphs=names,
                                  data_graphs=data_names, target_graph="urn:kg:addcheck:rdfs",
                                  cache_dir=cache_root())
     results = validate_store(store, compiled, graphs=names + ["urn:kg:addcheck:rdfs"],
