@@ -451,9 +451,19 @@ def write_results(runs: list[dict], args, path: Path) -> str:
                          f"{ratio:.2f} | {q['rows']}{same} |")
         lines.append("")
     lines += targets(runs)
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n" + kept_sections(path)
     path.write_text(text, encoding="utf-8")
     return text
+
+
+def kept_sections(path: Path) -> str:
+    """The ``<!-- section: NAME -->`` ... ``<!-- /section: NAME -->`` blocks other bench
+    scripts (bench/export_list.py) wrote into RESULTS.md: kept when it is rewritten."""
+    import re
+
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(r"<!-- section: ([\w-]+) -->.*?<!-- /section: \1 -->", re.S)
+    return "".join("\n" + match.group(0) + "\n" for match in pattern.finditer(old))
 
 
 def targets(runs) -> list[str]:

@@ -4,6 +4,12 @@ Nothing changes unless the file parses and adds no violation: a result the KG wi
 has and the KG as it is has not (a violation already in the KG is not the new file's fault;
 ``kg validate`` lists those). A large KG is checked around the new file's nodes only
 (kg.addcheck); ``full=True`` validates the whole KG before and after.
+
+Writers are serialised: validation and write happen under an exclusive flock on
+``data/.kg-add.lock``, and the KG is read inside it, so two concurrent ``kg add`` see each
+other's files (the second of two same-named files is refused; of two files that conflict
+only together, the second adds the violation and is refused). Under the lock no other
+writer is running, so a leftover ``data/.*.tmp`` is a killed writer's and is removed.
 """
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from pathlib import Path
 
 from kg.errors import OutputError
 from kg.paths import DataDir
+
+#: The writer lock of ``data/`` (an empty file; .gitignore lists it).
+LOCK_NAME = ".kg-add.lock"
 
 
 @dataclass
@@ -25,24 +34,45 @@ def target_path(data_dir: DataDir, source: Path) -> Path:
     return data_dir.data_dir / f"{Path(source).stem}.ttl"
 
 
+def lock_path(data_dir: DataDir) -> Path:
+    return data_dir.data_dir / LOCK_NAME
+
+
+def _refuse_existing(target: Path, replace: bool) -> None:
+    if target.exists() and not replace:
+        raise OutputError(f"{target} already exists; refusing to overwrite",
+                          hint="pass --replace to replace it, or rename the new file")
+
+
 def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = False,
              progress=None) -> AddResult:
     """Validate ``source`` with the KG; if it adds no violation, copy it to ``data/<stem>.ttl``.
 
     Raises ParseError (nothing written) or OutputError when the target exists and
     ``replace`` is false. Returns an AddResult whose ``written`` says what happened.
+    Holds the writer lock (``data/.kg-add.lock``) from validation to write.
     """
+    from kg.fsutil import locked, remove_stale_temporaries
+
+    source = Path(source)
+    target = target_path(data_dir, source)
+    _refuse_existing(target, replace)  # early: no need to wait for the lock
+    with locked(lock_path(data_dir)):
+        remove_stale_temporaries(data_dir.data_dir)  # no live writer owns one now
+        _refuse_existing(target, replace)  # another writer may have written it meanwhile
+        return _add_locked(data_dir, source, target, full=full, progress=progress)
+
+
+def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress) -> AddResult:
+    """add_file's validation and write, the writer lock held: the KG is read as it is now."""
     from kg.fsutil import atomic_write
     from kg.load import add_file as load_into
     from kg.load import graph_name_for, new_dataset
     from kg.rdfio import UNLIMITED, read_bytes
+    from kg.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
     from kg.validate import validate_dataset
 
-    source = Path(source)
-    target = target_path(data_dir, source)
-    if target.exists() and not replace:
-        raise OutputError(f"{target} already exists; refusing to overwrite",
-                          hint="pass --replace to replace it, or rename the new file")
+    check_inputs(data_dir, [source], skip=[target])
     from rdflib import URIRef
 
     from kg.fastreason import engine_for

@@ -136,6 +136,7 @@ def sync_store(entry, path, *, progress=None) -> SyncReport:
         meta = _read_meta(root) or {}
         if meta.get("key") == entry.path.name and (root / STORE_DIR).is_dir():
             return SyncReport(root, [], [], sorted(meta.get("graphs", {})))
+        _verify_entry(entry)
         graphs = _graphs_of(entry.nquads)
         hashes = {name: _graph_hash(lines) for name, lines in graphs.items()}
         old = meta.get("graphs", {}) if (root / STORE_DIR).is_dir() else {}
@@ -163,6 +164,18 @@ def sync_store(entry, path, *, progress=None) -> SyncReport:
         _write_meta(root, {"key": entry.path.name, "graphs": hashes, "version": 1,
                            "quads": sum(len(v) for v in graphs.values())})
     return SyncReport(root, replaced, dropped, unchanged)
+
+
+def _verify_entry(entry) -> None:
+    """The cache entry must match its integrity manifest (kg.cache) before it is copied in."""
+    from kg.cache import REBUILD_HINT, Damaged
+    from kg.errors import CacheDamagedError
+
+    try:
+        entry.verify(full=True)
+    except Damaged as exc:
+        raise CacheDamagedError(f"cache entry {entry.path.name} is damaged ({exc.reason}); "
+                                "not copying it into the store", hint=REBUILD_HINT) from None
 
 
 def _write_meta(root: Path, meta: dict) -> None:

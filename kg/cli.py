@@ -153,8 +153,11 @@ def _params(values) -> dict[str, str]:
 @click.option("--endpoint", metavar="URL", help="Run on this remote SPARQL 1.1 endpoint instead "
               "(user:pass@ in the URL is used, never printed).")
 @click.option("--user", help="User for --endpoint; the password comes from $KG_ENDPOINT_PASSWORD.")
+@click.option("--allow-service", is_flag=True,
+              help="Let SERVICE clauses run (federated query: kg connects to the servers they name). "
+                   "Refused by default.")
 @click.pass_context
-def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user):
+def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, allow_service):
     """Run a stored query (NAME), a query file (FILE.rq) or SPARQL text (-e).
 
     SELECT, ASK, CONSTRUCT and DESCRIBE over the reasoned KG (asserted + inferred).
@@ -170,10 +173,13 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user):
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
         from kg.backends import RemoteEndpoint, run_remote
+        from kg.sparqlcheck import refuse_remote
 
+        refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
         result = run_remote(data_dir, query, _params(params), RemoteEndpoint(endpoint, user=user))
     else:
-        result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress)
+        result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
+                           allow_service=allow_service)
     _emit(format_result(result, fmt), out)
 
 
@@ -230,20 +236,35 @@ def add_cmd(ctx, file, replace, full):
     click.echo(f"Added {file} as {result.target}.")
 
 
+def _reason_defaults() -> tuple[float, int]:
+    from kg.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
+
+    return DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
+
+
 @cli.command("reason")
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
               help="Write asserted + inferred triples to FILE (format from its extension).")
-@click.option("--rebuild", is_flag=True, help="Recompute the closure even if the cache is current.")
+@click.option("--rebuild", is_flag=True, help="Recompute the closure even if the cache is current, and replace "
+              "the cache entry (atomically); repairs a damaged one.")
+@click.option("--max-seconds", type=click.FloatRange(min=0), default=_reason_defaults()[0], show_default=True,
+              metavar="SECONDS", help="Stop reasoning after this wall time, changing nothing (0: no limit).")
+@click.option("--max-triples", type=click.IntRange(min=0), default=_reason_defaults()[1], show_default=True,
+              metavar="N", help="Stop reasoning past N inferred triples, changing nothing (0: no limit).")
 @click.pass_context
-def reason_cmd(ctx, out, rebuild):
+def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     """Materialise the OWL 2 RL closure; print asserted and inferred triple counts.
 
-    Example: kg reason --out closure.ttl
+    Over the time or triple budget reasoning stops with exit 2 and nothing is written
+    (no cache entry, no --out file).
+
+    Example: kg reason --out closure.ttl --max-seconds 600
     """
     from kg.cache import ensure_cache
 
     data_dir = _data_dir(ctx)
-    meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild).meta
+    meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild, max_seconds=max_seconds or None,
+                        max_triples=max_triples or None).meta
     consistency = meta["consistency"]
     click.echo(f"asserted: {meta['asserted']}\ninferred: {meta['inferred']}\n"
                f"consistent: {'yes' if consistency['consistent'] else 'no'}")
@@ -454,25 +475,36 @@ def diagram_cmd(ctx, kind, about, fmt, out):
 @click.option("--max-rows", type=click.IntRange(min=1), default=10000, show_default=True,
               help="Rows (or triples) per result; a longer result is cut and says so.")
 @click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True,
-              help="Query worker processes.")
+              help="Query worker processes. One of them is kept for light clients (see --per-client).")
+@click.option("--max-memory", type=click.IntRange(min=0), default=1024, show_default=True, metavar="MB",
+              help="Memory cap of each query worker in MB (RLIMIT_DATA; an idle worker uses ~110 MB). "
+                   "A query that goes over gets 503 and its worker is replaced; 0: no cap.")
+@click.option("--per-client", type=click.IntRange(min=1), default=32, show_default=True, metavar="N",
+              help="Queries one client address (IPv6: its /64) may have running or waiting at once; "
+                   "more get 429 with Retry-After. A client holds at most workers-1 workers, and one "
+                   "that used over 1 s of worker time lately never takes the last idle worker.")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 @click.pass_context
-def serve_cmd(ctx, host, port, timeout, max_rows, workers, quiet):
+def serve_cmd(ctx, host, port, timeout, max_rows, workers, max_memory, per_client, quiet):
     """Serve the KG read-only: SPARQL at /sparql, entity pages at /id/<slug>, home at /.
 
     SPARQL 1.1 Protocol (GET, POST form or application/sparql-query), results in SPARQL
     JSON/XML, CSV, TSV, Turtle, N-Triples, JSON-LD; updates, SERVICE and remote FROM are
-    refused (403). Stop with Ctrl-C.
+    refused (403). Queries run in worker processes, stopped at --timeout and --max-memory,
+    shared fairly between clients (--per-client). Stop with Ctrl-C.
 
     Example: kg serve --port 8000
     """
     from kg.serve import ServeSettings, resolve_store_path, serve
 
+    if 0 < max_memory < 200:
+        raise click.BadParameter("a query worker needs about 110 MB idle: give it at least 200 MB (0: no cap)",
+                                 param_hint="--max-memory")
     data_dir = _data_dir(ctx)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: the server is reachable from other machines", err=True)
     settings = ServeSettings(host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-                             quiet=quiet)
+                             max_memory=max_memory, per_client=per_client, quiet=quiet)
     serve(data_dir, resolve_store_path(data_dir, progress=_progress), settings, log=_progress)
 
 

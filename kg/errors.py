@@ -85,3 +85,44 @@ class QueryEngineError(KGError):
 
 class OutputError(KGError):
     """An output cannot be written (file exists, bad format for the result kind...)."""
+
+
+class RemoteAccessRefused(KGError):
+    """A query would make the process reach the network (SERVICE, FROM of a graph it would fetch)."""
+
+
+class CacheDamagedError(KGError):
+    """A cache entry failed its integrity check (size, checksum or quad counts) and could not be rebuilt."""
+
+
+class SchemaInDataError(KGError):
+    """A data file (``data/*.ttl`` or a file given to ``kg validate`` / ``kg add``) states a
+    schema axiom (kg.schemacheck): axioms belong in ``ontology/``."""
+
+    def __init__(self, message: str, *, path=None, triple=None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.triple = triple
+
+
+class ReasoningBudgetError(KGError):
+    """Reasoning went over its time or inferred-triple budget and was stopped; nothing was
+    written (kg.reason.Budget)."""
+
+    def __init__(self, message: str, *, kind: str, limit, elapsed: float, inferred: int,
+                 hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.kind = kind
+        self.limit = limit
+        self.elapsed = elapsed
+        self.inferred = inferred
+
+
+class ShapesError(KGError):
+    """The shapes file cannot be used to validate: pyshacl reports a validation failure
+    (for example a sh:sparql constraint with VALUES, MINUS or SERVICE) or cannot load a shape."""
+
+    def __init__(self, message: str, *, path=None, reason: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.reason = reason

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KGError
-from kg.reason import ConsistencyReport
+from kg.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES, Budget, ConsistencyReport
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -184,7 +184,7 @@ class TBox:
         exact = set(used) - set(stubbed) | {TYPE}
         return sorted(exact), stubbed
 
-    def with_same_as(self, pairs) -> "TBox":
+    def with_same_as(self, pairs, *, budget=None) -> "TBox":
         """The TBox of the ontology plus ``owl:sameAs`` between schema terms (term texts).
 
         Data that merges two individuals the ontology mentions (two epistemic statuses,
@@ -197,29 +197,33 @@ class TBox:
         graph.parse(data=self.source, format="nt")
         extra = "".join(f"{a} <{OWL}sameAs> {b} .\n" for a, b in sorted(pairs))
         graph.parse(data=extra, format="nt")
-        return TBox.from_graph(graph, source=self.source, profile=self.profile)
+        return TBox.from_graph(graph, source=self.source, profile=self.profile, budget=budget)
 
     # -- building ---------------------------------------------------------------
     @classmethod
-    def from_graph(cls, ontology, *, source: str | None = None, profile: str = "owlrl") -> "TBox":
+    def from_graph(cls, ontology, *, source: str | None = None, profile: str = "owlrl",
+                   budget=None) -> "TBox":
         """Close ``ontology`` (an rdflib Graph, not modified) with owlrl and read the tables.
 
         ``profile="rdfs"`` closes it the way pyshacl's ``inference="rdfs"`` does and keeps
-        only the RDFS tables (subclass, domain, range, subproperty).
+        only the RDFS tables (subclass, domain, range, subproperty). ``budget``: a
+        kg.reason.Budget (default: the default budget); over it, ReasoningBudgetError.
         """
         import owlrl
         from rdflib import Graph, URIRef
 
+        from kg.reason import Budget, expand
+
         closure = Graph()
         for triple in ontology:
             closure.add(triple)
+        budget = budget if budget is not None else Budget()
         if profile == "rdfs":
             from pyshacl.inference import CustomRDFSSemantics
 
-            owlrl.DeductiveClosure(CustomRDFSSemantics).expand(closure)
+            expand(closure, CustomRDFSSemantics, budget)
         elif profile == "owlrl":
-            owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                                   datatype_axioms=False).expand(closure)
+            expand(closure, owlrl.OWLRL_Semantics, budget, axiomatic_triples=False, datatype_axioms=False)
         else:
             raise ValueError(f"unknown profile {profile!r}")
         tbox = cls(tables={name: [] for name in TABLES}, profile=profile)
@@ -602,8 +606,11 @@ def _nemo_path(path: Path) -> str:
 _TBOX_MEMO: dict[str, TBox] = {}
 
 
-def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "owlrl") -> TBox:
-    """The TBox of the ontology files, memoised in memory and (optionally) on disk."""
+def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "owlrl",
+             budget=None) -> TBox:
+    """The TBox of the ontology files, memoised in memory and (optionally) on disk.
+
+    ``budget`` (kg.reason.Budget) bounds the schema closure when it has to be computed."""
     digest = hashlib.sha256(f"kg.fastreason 2 {profile}\n".encode())
     for path in sorted(Path(p) for p in ontology_paths):
         data = path.read_bytes()
@@ -623,7 +630,7 @@ def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "o
         graph = Graph()
         for path in ontology_paths:
             add_file(graph, Path(path))
-        tbox = TBox.from_graph(graph, profile=profile)
+        tbox = TBox.from_graph(graph, profile=profile, budget=budget)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
@@ -725,17 +732,25 @@ def ill_typed_literals(store, graphs=None, tsv: Path | None = None) -> list[str]
 
 
 def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: Path | None = None,
-                 check_schema: bool = True, sort: bool = True) -> FastReasonResult:
+                 check_schema: bool = True, sort: bool = True,
+                 max_seconds: float | None = DEFAULT_MAX_SECONDS, max_triples: int | None = DEFAULT_MAX_TRIPLES,
+                 budget: Budget | None = None) -> FastReasonResult:
     """Closure of the triples in ``store`` under the rules of ``tbox``.
 
     ``graphs``: the named graphs whose union is the input (ontology and data; None: every
     graph). ``data_graphs``: the graphs that must hold no schema axioms (None: every graph
     is checked, which suits a store holding data only). Raises UnsupportedForFastReasoning.
+
+    Bounded by ``max_seconds`` and ``max_triples`` inferred triples (or a shared
+    kg.reason.Budget): Nemo runs in a child process killed at the deadline, its output is
+    counted before it is read, and the Python steps check the budget as they go. Over
+    budget: ReasoningBudgetError.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     import nmo_python as nemo
 
+    budget = Budget.of(budget, max_seconds, max_triples)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if check_schema:
@@ -754,13 +769,15 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
             exact, stubbed = tbox.predicates()
             export_tsv(store, work, tbox, graphs, pool)
             timings["export"] = timings.get("export", 0.0) + time.perf_counter() - mark
+            budget.check()
             mark = time.perf_counter()
-            out = _run_nemo(nemo, tbox, work)
+            out = _run_nemo(nemo, tbox, work, budget)
             timings["nemo"] = timings.get("nemo", 0.0) + time.perf_counter() - mark
             mark = time.perf_counter()
             literal_types: list = []
             lines, same_pairs = read_new(out, tbox, literal_types)
             lines |= schema_news(store, tbox, graphs)
+            budget.check(len(lines))
             schema_pairs = {(a, b) for a, b in same_pairs if (a in tbox.terms or b in tbox.terms)
                             and a.startswith("<") and b.startswith("<")}
             timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - mark
@@ -768,10 +785,11 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
                 break
             # The data merged schema terms: redo the schema closure with those merges.
             seen_pairs = frozenset(schema_pairs | seen_pairs)
-            tbox = tbox.with_same_as(seen_pairs)
+            tbox = tbox.with_same_as(seen_pairs, budget=budget)
         mark = time.perf_counter()
         if same_pairs:
-            lines |= replicate_same_as(store, same_pairs, set(exact), set(stubbed), graphs)
+            lines |= replicate_same_as(store, same_pairs, set(exact), set(stubbed), graphs, budget=budget)
+        budget.check(len(lines))
         ordered = sorted(lines) if sort else list(lines)
         same_as = sorted({tuple(sorted((a[1:-1], b[1:-1]))) for a, b in same_pairs
                           if a.startswith("<") and b.startswith("<")})
@@ -878,13 +896,16 @@ def schema_news(store, tbox: TBox, graphs) -> set:
             if not is_noise_text(s, p, o) and not _asserted(store, s, p, o, graph_nodes)}
 
 
-def replicate_same_as(store, pairs, exact: set, stubbed: set, graphs) -> set:
+def replicate_same_as(store, pairs, exact: set, stubbed: set, graphs, *, budget: Budget | None = None) -> set:
     """eq-rep-s/o for the triples Nemo did not see (other predicates, stubbed literals).
 
     Every such triple of a member of an owl:sameAs class is copied to every member, in
-    subject and object position. A merged predicate (eq-rep-p) is refused.
+    subject and object position. A merged predicate (eq-rep-p) is refused. ``budget``
+    (kg.reason.Budget) is checked as the copies are made.
     """
     import pyoxigraph as ox
+
+    budget = budget if budget is not None else Budget(None, None)
 
     parent: dict[str, str] = {}
 
@@ -925,6 +946,8 @@ def replicate_same_as(store, pairs, exact: set, stubbed: set, graphs) -> set:
             for s2 in members.get(s, {s}):
                 for o2 in members.get(o, {o}):
                     candidates.add((s2, p, o2))
+            budget.tick(candidates.__len__)
+    budget.check(len(candidates))
     return {f"{s} {p} {o} .\n" for s, p, o in candidates - asserted
             if not is_noise_text(s, p, o) and not _asserted(store, s, p, o, graph_nodes)}
 
@@ -963,20 +986,68 @@ def _asserted(store, s, p, o, graph_nodes) -> bool:
                for g in graph_nodes)
 
 
-def _run_nemo(nemo, tbox: TBox, work: Path) -> Path:
-    """Run the program of ``tbox`` on the files in ``work``; return the folder of its results."""
-    program = nemo.load_string(tbox.program(work))
-    engine = nemo.NemoEngine(program)
-    engine.reason()
-    out = work / "out"
-    manager = nemo.NemoOutputManager(str(out), overwrite=True)
-    for name in ["type"] + sorted(tbox.relations().values()):
-        engine.write_result(f"new_{name}", manager)
+def _run_nemo(nemo, tbox: TBox, work: Path, budget: Budget | None = None) -> Path:
+    """Run the program of ``tbox`` on the files in ``work``; return the folder of its results.
+
+    With a time budget, Nemo (Rust, holding the GIL: a thread could not be interrupted) runs
+    in a child process that is killed at the deadline; its output is counted against the
+    triple budget before anything reads it. Without one, in this process.
+    """
+    names = [f"new_{name}" for name in ["type"] + sorted(tbox.relations().values())]
     if tbox.profile == "owlrl":
-        engine.write_result("err", manager)
+        names.append("err")
+    out = work / "out"
+    if budget is None or budget.deadline is None:
+        program = nemo.load_string(tbox.program(work))
+        engine = nemo.NemoEngine(program)
+        engine.reason()
+        manager = nemo.NemoOutputManager(str(out), overwrite=True)
+        for name in names:
+            engine.write_result(name, manager)
     else:
+        import subprocess
+        import sys
+
+        (work / "program.rls").write_text(tbox.program(work), encoding="utf-8")
+        budget.check()
+        try:
+            done = subprocess.run([sys.executable, "-c", _NEMO_CHILD, str(work), *names],
+                                  capture_output=True, timeout=budget.remaining(), stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:  # the child has been killed
+            budget.over_time()
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or \
+                [f"exit status {done.returncode}"]
+            raise KGError(f"the Nemo reasoner failed: {detail[0]}")
+    if tbox.profile != "owlrl":
         (out / "err.tsv").write_text("", encoding="utf-8")
+    if budget is not None:
+        budget.check(_count_rows(out))
     return out
+
+
+#: What the Nemo child process runs: argv = work dir, then the relations to write.
+_NEMO_CHILD = """
+import sys
+import nmo_python as nemo
+work, names = sys.argv[1], sys.argv[2:]
+with open(work + "/program.rls", encoding="utf-8") as handle:
+    engine = nemo.NemoEngine(nemo.load_string(handle.read()))
+engine.reason()
+manager = nemo.NemoOutputManager(work + "/out", overwrite=True)
+for name in names:
+    engine.write_result(name, manager)
+"""
+
+
+def _count_rows(out: Path) -> int:
+    """Rows Nemo wrote (new triples, sameAs pairs included), counted without decoding them."""
+    rows = 0
+    for path in out.glob("new_*.tsv"):
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                rows += block.count(b"\n")
+    return rows
 
 
 def _plain(text: str) -> str:
@@ -1091,10 +1162,14 @@ def load_into(store, data_dir, path, graph: str) -> None:
         raise ParseError(str(exc), path=path) from None
 
 
-def build_entry_fast(data_dir, entry, *, progress=None) -> None:
+def build_entry_fast(data_dir, entry, *, progress=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                     max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
     """Build a kg cache entry (kg.cache layout) with pyoxigraph and Nemo, without rdflib.
 
-    Raises UnsupportedForFastReasoning (the caller then uses owlrl); nothing is left behind.
+    Raises UnsupportedForFastReasoning (the caller then uses owlrl), SchemaInDataError (a
+    ``data/`` file states a schema axiom: kg.schemacheck) or ReasoningBudgetError (the
+    schema closure and reasoning took over ``max_seconds`` or inferred over
+    ``max_triples`` triples); nothing is left behind.
     """
     import pyoxigraph as ox
 
@@ -1115,9 +1190,13 @@ def build_entry_fast(data_dir, entry, *, progress=None) -> None:
             load_into(store, data_dir, path, names[path])
         ontology = [names[p] for p in data_dir.ontology_files()]
         data = [names[p] for p in data_dir.data_files()]
+        from kg.schemacheck import check_store
+
+        check_store(store, {names[p]: data_dir.relpath(p) for p in data_dir.data_files()})
         say("reasoning (OWL 2 RL, Nemo) ...")
-        tbox = tbox_for(data_dir.ontology_files(), cache_dir=cache_root())
-        result = reason_store(store, tbox, graphs=ontology + data, data_graphs=data, sort=False)
+        budget = Budget(max_seconds, max_triples)
+        tbox = tbox_for(data_dir.ontology_files(), cache_dir=cache_root(), budget=budget)
+        result = reason_store(store, tbox, graphs=ontology + data, data_graphs=data, sort=False, budget=budget)
         if result.turtle:
             store.bulk_load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(INFERRED_GRAPH))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from kg.errors import OutputError
@@ -19,6 +20,25 @@ ALL_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TABLE_CELL_WIDTH = 70
+# Characters XML 1.0 cannot contain at all, not even as character references
+# (https://www.w3.org/TR/xml/#charsets): U+0000, the C0 controls but tab/LF/CR, U+FFFE/U+FFFF.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_unwritable(where: str, char: str, alternatives: str) -> OutputError:
+    return OutputError(f"cannot write XML: {where} contains U+{ord(char):04X}, which XML 1.0 cannot "
+                       f"represent, not even escaped", hint=f"use {alternatives}")
+
+
+def check_xml_triples(triples, *, alternatives: str = "--format ntriples or --format turtle") -> None:
+    """Raise OutputError naming the subject and predicate of the first literal XML 1.0 cannot hold."""
+    import pyoxigraph as ox
+
+    for t in triples:
+        if isinstance(t.object, ox.Literal):
+            match = XML_FORBIDDEN.search(t.object.value)
+            if match:
+                raise _xml_unwritable(f"the literal of {t.subject} {t.predicate}", match.group(), alternatives)
 
 
 def _kind(term) -> str:
@@ -103,6 +123,13 @@ def _select(result, fmt: str) -> str:
         doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "xml":
+        for number, row in enumerate(rows, 1):
+            for v, t in zip(variables, row):
+                match = XML_FORBIDDEN.search(getattr(t, "value", "")) if t is not None else None
+                if match:
+                    where = f"the value of ?{v} in result row {number} ({_kind(t)})"
+                    raise _xml_unwritable(where, match.group(),
+                                          "--format json, csv or tsv (they escape it)")
         out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
         out.extend(f"    <variable name={quoteattr(v)}/>" for v in variables)
         out.extend(["  </head>", "  <results>"])
@@ -141,6 +168,7 @@ def _graph(result, fmt: str) -> str:
         used = _used_prefixes(triples)
         return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")
     if fmt == "xml":
+        check_xml_triples(triples)
         return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=_used_prefixes(triples)).decode("utf-8")
     raise OutputError(f"format {fmt!r} does not apply to CONSTRUCT/DESCRIBE results; "
                       f"use one of {', '.join(GRAPH_FORMATS)}")

@@ -31,9 +31,12 @@ def parse_file(path, *, max_bytes: int | None = None):
     return graph
 
 
-def add_file(graph, path, *, max_bytes: int | None = None) -> int:
-    """Parse ``path`` strictly and add its triples to ``graph``; return the triple count."""
-    quads = parse_quads(path, max_bytes=max_bytes)
+def add_file(graph, path, *, max_bytes: int | None = None, require_triples: bool = False) -> int:
+    """Parse ``path`` strictly and add its triples to ``graph``; return the triple count.
+
+    ``require_triples``: a file without a triple is a ParseError (the untrusted inputs of
+    ``kg validate`` / ``kg add``; the KG's own files may be empty)."""
+    quads = parse_quads(path, max_bytes=max_bytes, require_triples=require_triples)
     cache: dict = {}
 
     def conv(term):
@@ -70,8 +73,9 @@ def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = Tr
         + data_dir.data_files()
     for path in files:  # the KG's own files: no size limit
         add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED)
-    for path in [Path(p) for p in extra_files]:
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes)
+    for path in [Path(p) for p in extra_files]:  # untrusted: an empty file is an error
+        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
+                 require_triples=True)
     return dataset
 
 
@@ -79,8 +83,17 @@ def graph_name_for(data_dir: DataDir, path) -> str:
     return file_graph(data_dir.relpath(Path(path)))
 
 
-def is_shapes_graph(name) -> bool:
-    return str(name).endswith("/shapes.ttl") or str(name).endswith(":shapes.ttl")
+def is_shapes_graph(name, data_dir: DataDir | None = None) -> bool:
+    """Is ``name`` the graph of the data dir's shapes file (``ontology/shapes.ttl``)?
+
+    Decided by the data dir's layout only: a data file or an input called ``shapes.ttl``
+    (``data/shapes.ttl``, ``/tmp/x/shapes.ttl``) is data. Without ``data_dir``: the graph
+    every data dir names its shapes file (``urn:kg:file:ontology/shapes.ttl``).
+    """
+    expected = {file_graph("ontology/shapes.ttl")}
+    if data_dir is not None:
+        expected.add(graph_name_for(data_dir, data_dir.shapes_file))
+    return str(name) in expected
 
 
 def knowledge_graph(dataset, *, include_shapes: bool = False):

@@ -45,10 +45,12 @@ class DataDir:
 
     def ontology_files(self) -> list[Path]:
         """Every ``ontology/*.ttl`` except the shapes."""
-        return sorted(p for p in self.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl")
+        return sorted(p for p in self.ontology_dir.glob("*.ttl")
+                      if p.name != "shapes.ttl" and not p.name.startswith("."))
 
     def data_files(self) -> list[Path]:
-        return sorted(self.data_dir.glob("*.ttl"))
+        """Every ``data/*.ttl`` except dot-files (a writer's temporaries, editor files)."""
+        return sorted(p for p in self.data_dir.glob("*.ttl") if not p.name.startswith("."))
 
     def shapes_files(self) -> list[Path]:
         return [self.shapes_file] if self.shapes_file.is_file() else []

@@ -74,7 +74,7 @@ class PushReport:
 
 
 def skolemise(graph):
-    """Replace blank nodes by stable IRIs (the export's blank nodes are canonical)."""
+    """Replace blank nodes by stable IRIs (the export's blank nodes are canonical); rdflib Graph."""
     from rdflib import BNode
 
     if not any(isinstance(t, BNode) for triple in graph for t in triple):
@@ -82,14 +82,29 @@ def skolemise(graph):
     return graph.skolemize(authority=SKOLEM_AUTHORITY, basepath=SKOLEM_BASEPATH)
 
 
+def skolem_iri(label: str) -> str:
+    """The IRI a canonical blank node ``_:label`` is pushed as (what rdflib's skolemize gives)."""
+    return SKOLEM_AUTHORITY + SKOLEM_BASEPATH + label
+
+
+def skolemise_triples(triples) -> list:
+    """pyoxigraph Triples with every blank node replaced by its skolem IRI."""
+    import pyoxigraph as ox
+
+    def term(t):
+        return ox.NamedNode(skolem_iri(t.value)) if isinstance(t, ox.BlankNode) else t
+
+    return [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
+
+
 def graph_payloads(data_dir, *, inferred: bool = False, only=None, progress=None) -> dict[str, tuple[int, bytes]]:
-    """``{graph IRI: (triples, sorted N-Triples bytes)}`` to push."""
-    from kg.export import export_graphs
-    from kg.terms import rdflib_to_ox
+    """``{graph IRI: (triples, sorted N-Triples bytes)}`` to push (the cache entry is fully
+    checked first: a damaged one is rebuilt, never pushed in part)."""
+    from kg.export import export_triples
 
     import pyoxigraph as ox
 
-    graphs = export_graphs(data_dir, inferred=inferred, progress=progress)
+    graphs = export_triples(data_dir, inferred=inferred, progress=progress)
     if only:
         unknown = sorted(set(only) - set(graphs))
         if unknown:
@@ -98,10 +113,8 @@ def graph_payloads(data_dir, *, inferred: bool = False, only=None, progress=None
                              " (add --inferred for urn:kg:inferred)"))
         graphs = {name: graphs[name] for name in graphs if name in only}
     payloads = {}
-    for name, graph in graphs.items():
-        graph = skolemise(graph)
-        triples = [ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in graph]
-        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    for name, triples in graphs.items():
+        text = ox.serialize(skolemise_triples(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         lines = sorted(set(line + "\n" for line in text.splitlines() if line))
         payloads[name] = (len(lines), "".join(lines).encode("utf-8"))
     return payloads
@@ -167,4 +180,4 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
     return report
 
 
-__all__ = ["push", "PushReport", "GraphOutcome", "graph_payloads", "skolemise", "EndpointError"]
+__all__ = ["push", "PushReport", "GraphOutcome", "graph_payloads", "skolemise", "skolemise_triples", "EndpointError"]

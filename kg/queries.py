@@ -323,12 +323,17 @@ def bind(query: StoredQuery, raw: dict[str, str], *, headerless: bool = False,
 # ---------------------------------------------------------------------------
 
 def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: str = "oxigraph",
-              bindings: dict | None = None, store=None, progress=None) -> QueryResult:
+              bindings: dict | None = None, store=None, progress=None,
+              allow_service: bool = False) -> QueryResult:
     """Run a StoredQuery (or SPARQL text) over the reasoned KG.
 
     ``params`` are raw strings checked against the header; ``bindings`` are ready terms.
-    ``engine`` is ``oxigraph`` (default, the cached on-disk store) or ``rdflib``.
+    ``engine`` is ``oxigraph`` (default, the cached on-disk store) or ``rdflib``. A query
+    with ``SERVICE`` is refused (RemoteAccessRefused) unless ``allow_service``; on rdflib,
+    so is a ``FROM`` / ``FROM NAMED`` of a graph the KG does not hold (kg.sparqlcheck).
     """
+    from kg.sparqlcheck import refuse_remote
+
     if isinstance(query, str):
         query = parse_query_text(query, require_header=False)
         headerless = True
@@ -337,6 +342,7 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     terms = dict(bindings or {})
     terms.update(bind(query, params or {}, headerless=headerless, provided=set(terms)))
     if engine == "oxigraph":
+        refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES)
         if store is None:
             from kg.cache import open_store
 
@@ -346,7 +352,10 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
         from kg.cache import ensure_cache
 
         entry = ensure_cache(data_dir, progress=progress)
-        return run_rdflib(cached_rdflib_dataset(entry), query.text, terms)
+        dataset = cached_rdflib_dataset(entry)
+        refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES,
+                      local_graphs=[str(g.identifier) for g in dataset.contexts()])
+        return run_rdflib(dataset, query.text, terms)
     raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
 
 
@@ -512,8 +521,12 @@ def cached_rdflib_dataset(entry):
 
 def run_rdflib(graph, text: str, terms: dict) -> QueryResult:
     """Run SPARQL text on an rdflib Graph/Dataset with ``initBindings`` (reference semantics)."""
+    import rdflib.plugins.sparql
     from rdflib import Namespace, Variable
     from rdflib.plugins.sparql import prepareQuery
+
+    # rdflib would otherwise fetch (or read from disk) the IRI of any FROM graph it lacks.
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
     from kg.terms import ox_to_rdflib, rdflib_to_ox
 

@@ -36,11 +36,13 @@ from kg import __version__
 from kg.prefixes import KG, PREFIXES
 from kg.web import guard
 from kg.web.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS, by_key, choose, content_type
-from kg.web.worker import PoolError, Response, WorkerPool
+from kg.web.worker import PoolError, Response, WorkerPool, client_key
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10000
 DEFAULT_WORKERS = 3
+DEFAULT_MAX_MEMORY = 1024   # MB of memory per query worker (RLIMIT_DATA)
+DEFAULT_PER_CLIENT = 32     # queries one client address may have running or waiting
 MAX_BODY = 1 << 20          # 1 MiB of POST body
 MAX_QUERY_CHARS = 100_000
 PAGE_TIMEOUT = 30.0        # seconds for the server's own pages
@@ -67,6 +69,8 @@ class ServeSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_rows: int = DEFAULT_MAX_ROWS
     workers: int = DEFAULT_WORKERS
+    max_memory: int = DEFAULT_MAX_MEMORY
+    per_client: int = DEFAULT_PER_CLIENT
     quiet: bool = False
 
 
@@ -130,6 +134,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- dispatch ------------------------------------------------------------
     def _handle(self, method: str) -> None:
+        self._body = None
         try:
             response = self._route(method)
         except guard.Refused as exc:
@@ -138,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
             response = Response(exc.status, TEXT, f"{exc.message}\n".encode("utf-8"))
         except PoolError as exc:
             response = Response(exc.status, TEXT, f"{exc}\n".encode("utf-8"),
-                                {"Retry-After": "1"} if exc.status == 503 else {})
+                                {"Retry-After": exc.retry_after} if exc.retry_after else {})
         except (ConnectionError, TimeoutError):
             return
         except Exception as exc:  # never let one request take the server down
@@ -178,6 +183,8 @@ class Handler(BaseHTTPRequestHandler):
             raise guard.Refused(f"this server is read-only: {method} is refused")
         if method == "POST" and path != "/sparql":
             raise guard.Refused("this server is read-only: POST is only accepted at /sparql, for queries")
+        if method != "POST" and (self.headers.get("Content-Length") or self.headers.get("Transfer-Encoding")):
+            self._read_body()  # a body nobody needs, but a truncated one makes the request invalid: 400
         if path == "/sparql":
             return self._sparql(method, params, ctype)
         if path == "/":
@@ -201,7 +208,7 @@ class Handler(BaseHTTPRequestHandler):
         if timeout is None and job != "sparql":
             timeout = max(self.server.settings.timeout, PAGE_TIMEOUT)
         try:
-            return self.server.pool.run(job, timeout=timeout, **args)
+            return self.server.pool.run(job, timeout=timeout, client=client_key(self.client_address[0]), **args)
         except PoolError as exc:
             if not html:
                 raise
@@ -236,27 +243,33 @@ class Handler(BaseHTTPRequestHandler):
             raise HTTPProblem(413, f"query longer than {MAX_QUERY_CHARS} characters")
         default_graphs = params.get("default-graph-uri", [])
         named_graphs = params.get("named-graph-uri", [])
-        found = guard.check_query(query, self.server.graph_names, PREFIXES)
         guard.check_dataset_params(default_graphs, named_graphs, self.server.graph_names)
         accept = self.headers.get("Accept")
         requested = _first(params, "format") or _first(params, "output")
         solutions = choose(SOLUTION_FORMATS, accept, requested)
         graph = choose(GRAPH_FORMATS, accept, requested)
-        wanted = graph if found.is_graph else solutions
-        if found.form is not None and wanted is None:
-            raise HTTPProblem(406, f"none of the requested media types can carry {found.form} results; "
+        if solutions is None and graph is None:
+            raise HTTPProblem(406, "none of the requested media types can carry query results; "
                                    "see the service description at /sparql for what this endpoint produces")
         formats = {"select": solutions.key if solutions else None, "ask": solutions.key if solutions else None,
                    "graph": graph.key if graph else None}
+        # The worker parses the query before running it (kg.web.guard): updates, SERVICE and
+        # foreign FROM graphs get 403 there, within the worker's time and memory limits.
         response = self._job("sparql", query=query, formats=formats, default_graphs=default_graphs or None,
-                             named_graphs=named_graphs or None, union=not found.from_graphs)
+                             named_graphs=named_graphs or None)
         response.headers.setdefault("Vary", "Accept")
         return response
 
     def _read_body(self) -> bytes:
+        """The whole body, or 400 if the connection ended before Content-Length bytes came."""
+        if getattr(self, "_body", None) is not None:
+            return self._body
         if self.headers.get("Transfer-Encoding"):
             raise HTTPProblem(411, "chunked request bodies are not supported; send Content-Length")
-        length = self.headers.get("Content-Length")
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(set(lengths)) > 1:
+            raise HTTPProblem(400, "conflicting Content-Length headers")
+        length = lengths[0] if lengths else None
         if length is None:
             raise HTTPProblem(411, "POST needs a Content-Length header")
         try:
@@ -270,6 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(size)
         if len(body) != size:
             raise HTTPProblem(400, "request body shorter than its Content-Length")
+        self._body = body
         return body
 
     def _service_description(self) -> Response:
@@ -467,13 +481,23 @@ def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None)
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     graphs = list_graphs(store_path)
     config = {"store_path": store_path, "data_root": str(data_dir.root), "max_rows": settings.max_rows,
-              "graphs": graphs}
-    pool = WorkerPool(config, size=settings.workers, timeout=settings.timeout, log=log)
+              "graphs": graphs, "max_memory_mb": settings.max_memory}
+    pool = WorkerPool(config, size=settings.workers, timeout=settings.timeout, per_client=settings.per_client,
+                      log=log)
     try:
         return KGServer((settings.host, settings.port), settings, pool, graphs, log)
     except BaseException:
         pool.close()
         raise
+
+
+def network_notice(isolation: dict) -> str:
+    """One line for the start-up log: whether the query workers can reach the network."""
+    if isolation.get("network_isolated"):
+        return f"kg serve: query workers run without a network ({isolation.get('isolation')})"
+    return ("kg serve: warning: query workers could not be cut off from the network "
+            f"({isolation.get('isolation') or 'unknown'}); the query parse check alone keeps "
+            "SERVICE and remote FROM out")
 
 
 def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready=None) -> None:
@@ -490,8 +514,11 @@ def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready
     previous = signal.signal(signal.SIGTERM, on_signal) if threading.current_thread() is threading.main_thread() \
         else None
     log(f"kg serve: {server.base_url}/ (SPARQL endpoint {server.base_url}/sparql); "
-        f"{settings.workers} workers, timeout {settings.timeout:g} s, max {settings.max_rows} rows; "
+        f"{settings.workers} workers, timeout {settings.timeout:g} s, max {settings.max_rows} rows, "
+        f"memory {f'{settings.max_memory} MB' if settings.max_memory else 'unlimited'} per worker, "
+        f"{settings.per_client} queries per client; "
         f"store {store_path}; pid {os.getpid()}")
+    log(network_notice(server.pool.isolation))
     if ready:
         ready(server)
     try:

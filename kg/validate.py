@@ -76,6 +76,9 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
     Raises ParseError for an unparsable file; returns a ValidationReport otherwise.
     """
     from kg.load import load_dataset
+    from kg.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
+
+    check_inputs(data_dir, files)
 
     if dataset is None:
         from kg.fastreason import engine_for
@@ -91,23 +94,41 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
 
 
 def validate_dataset(data_dir: DataDir, dataset) -> ValidationReport:
+    """Validate ``dataset`` (one graph per file, kg.load) with pyshacl.
+
+    The shapes are the graph of the data dir's shapes file (``ontology/shapes.ttl``) and
+    nothing else: a data file or an input *named* shapes.ttl is data. Raises ShapesError
+    when pyshacl cannot validate with the shapes (a ValidationFailure, a shape it cannot load).
+    """
     import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
     from rdflib import Graph, URIRef
 
-    from kg.load import is_shapes_graph, knowledge_graph
+    from kg.load import bind_prefixes, is_shapes_graph
 
-    shapes = Graph()
+    shapes, data = Graph(), Graph()
+    bind_prefixes(data)
     for context in dataset.graphs():
-        if is_shapes_graph(context.identifier):
-            for triple in context:
-                shapes.add(triple)
-    data = knowledge_graph(dataset)
+        name = str(context.identifier)
+        if is_shapes_graph(name, data_dir):
+            into = shapes
+        elif name.startswith(FILE_GRAPH_PREFIX):
+            into = data
+        else:
+            continue
+        for triple in context:
+            into.add(triple)
     inference = shapes_inference(data_dir.shapes_file)
     if not len(shapes):
         return ValidationReport(conforms=True, inference=inference)
-    conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes, inference=inference, advanced=True,
-        allow_warnings=False, abort_on_first=False)
+    try:
+        conforms, results, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference=inference, advanced=True,
+            allow_warnings=False, abort_on_first=False)
+    except ReportableRuntimeError as exc:  # ShapeLoadError, ConstraintLoadError, ...
+        raise _shapes_error(data_dir, exc) from None
+    if not isinstance(results, Graph):  # pyshacl returns a ValidationFailure instead of a report
+        raise _shapes_error(data_dir, results)
     origin = _origin_index(dataset)
     violations = []
     sh = lambda local: URIRef(SH + local)  # noqa: E731
@@ -131,6 +152,18 @@ def validate_dataset(data_dir: DataDir, dataset) -> ValidationReport:
                                    v.value or ""))
     return ValidationReport(conforms=bool(conforms), violations=violations, results_graph=results,
                             inference=inference)
+
+
+def _shapes_error(data_dir: DataDir, failure):
+    """A ShapesError naming the shapes file and pyshacl's reason."""
+    from kg.errors import ShapesError
+
+    reason = " ".join(str(getattr(failure, "message", None) or failure).split()) or type(failure).__name__
+    return ShapesError(
+        f"{data_dir.shapes_file}: pyshacl cannot validate with these shapes: {reason}",
+        path=data_dir.shapes_file, reason=reason,
+        hint="fix the shape pyshacl names (SHACL-SPARQL forbids VALUES, MINUS and SERVICE in "
+             "sh:select / sh:ask, and a nested SELECT must select $this); nothing was validated")
 
 
 def _term_text(term, graph) -> str | None:

@@ -531,10 +531,10 @@ def test_stored_query_route_never_reads_a_file(server, tmp_path):
     ("  load <http://x/data.ttl>", None, True, False),
 ])
 def test_guard_inspects_queries(text, form, update, service):
-    from kg.web.guard import inspect
+    from kg.sparqlcheck import inspect
 
     found = inspect(text)
-    assert (found.form, found.is_update, found.has_service) == (form, update, service)
+    assert (found.form, found.is_update, bool(found.service_targets)) == (form, update, service)
 
 
 def test_guard_resolves_from_graphs():
@@ -544,9 +544,13 @@ def test_guard_resolves_from_graphs():
     check_query("SELECT * FROM <urn:kg:inferred> FROM NAMED <urn:kg:file:data/entities.ttl> { ?s ?p ?o }", allowed)
     check_query("PREFIX g: <urn:kg:>\nSELECT * FROM g:inferred { ?s ?p ?o }", allowed)
     for bad in ("SELECT * FROM <http://127.0.0.1/x.ttl> { ?s ?p ?o }", "SELECT * FROM NAMED <file:///etc/passwd> { }",
-                "BASE <http://evil/>\nSELECT * FROM <x.ttl> { }", "SELECT * FROM unknown:thing { }"):
+                "BASE <http://evil/>\nSELECT * FROM <x.ttl> { }"):
         with pytest.raises(Refused):
             check_query(bad, allowed)
+    from kg.errors import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="unknown prefix"):
+        check_query("SELECT * FROM unknown:thing { }", allowed)
 
 
 def test_content_negotiation():

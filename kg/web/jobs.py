@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 from kg.prefixes import PREFIXES
+from kg.web import guard
+from kg.web.guard import Refused
 from kg.web.worker import Response
 
 TRUNCATED_HEADER = "KG-Result-Truncated"
@@ -41,7 +43,10 @@ def dispatch(context, job: str, args: dict) -> Response:
     }
     if job not in handlers:
         return Response(500, "text/plain; charset=utf-8", f"unknown job {job!r}\n".encode())
-    return handlers[job](context, **args)
+    try:
+        return handlers[job](context, **args)
+    except Refused as exc:  # a stored query of the data dir asked for SERVICE
+        return Response(403, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
 
 
 def execute(context, sparql: str, *, limit: int | None = None, default_graphs=None,
@@ -55,6 +60,15 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
 
     from kg.queries import QueryResult
 
+    from kg.errors import QuerySyntaxError, RemoteAccessRefused
+    from kg.sparqlcheck import refuse_remote
+
+    try:  # every text a job runs (stored queries of the data dir too): never a SERVICE
+        refuse_remote(sparql, prefixes=PREFIXES)
+    except RemoteAccessRefused as exc:
+        raise Refused(exc.message) from None
+    except QuerySyntaxError as exc:
+        raise BadQuery(exc.message) from None
     limit = context.max_rows if limit is None else limit
     kwargs = {"prefixes": PREFIXES}
     if default_graphs:
@@ -135,10 +149,20 @@ def serialise(limited: Limited, fmt_key: str, *, context=None, title: str = "Que
 
 def sparql_job(context, query: str, formats: dict, default_graphs=None, named_graphs=None,
                union: bool = True) -> Response:
-    """``formats``: ``{"select": key|None, "ask": key|None, "graph": key|None}`` (None: 406)."""
+    """``formats``: ``{"select": key|None, "ask": key|None, "graph": key|None}`` (None: 406).
+
+    The query is parsed first (kg.web.guard): an update, a SERVICE or a FROM of a graph
+    outside the dataset gets 403, a text that does not parse 400, and none of them runs.
+    """
+    from kg.errors import QuerySyntaxError
+
     try:
-        limited = execute(context, query, default_graphs=default_graphs, named_graphs=named_graphs, union=union)
-    except BadQuery as exc:
+        found = guard.check_query(query, [name for name, _count in context.graphs], PREFIXES)
+        limited = execute(context, query, default_graphs=default_graphs, named_graphs=named_graphs,
+                          union=union and not found.from_graphs)
+    except guard.Refused as exc:
+        return Response(403, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
+    except (BadQuery, QuerySyntaxError) as exc:
         return Response(400, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
     key = formats.get(limited.result.kind)
     if key is None:
