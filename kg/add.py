@@ -57,6 +57,8 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = F
     source = Path(source)
     target = target_path(data_dir, source)
     _refuse_existing(target, replace)  # early: no need to wait for the lock
+    from kg.rdfio import check_input_files  # nesting, HTML, JSON-LD drops, no triples
+    check_input_files([source])
     with locked(lock_path(data_dir)):
         remove_stale_temporaries(data_dir.data_dir)  # no live writer owns one now
         _refuse_existing(target, replace)  # another writer may have written it meanwhile

@@ -222,7 +222,9 @@ def add_cmd(ctx, file, replace, full):
     """Validate FILE with the KG and, if it adds no violation, write it to data/ atomically.
 
     Nothing changes when FILE does not parse or the KG with it has a violation the KG
-    without it has not (violations already in the KG: see kg validate).
+    without it has not (violations already in the KG: see kg validate). Concurrent adds
+    take turns (lock data/.kg-add.lock), each validated with the files the others added.
+    Exit 0 added, 1 not added (violations), 2 not run (unreadable FILE, target exists).
 
     Example: kg add article-005.ttl
     """

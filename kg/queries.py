@@ -354,7 +354,7 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
         entry = ensure_cache(data_dir, progress=progress)
         dataset = cached_rdflib_dataset(entry)
         refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES,
-                      local_graphs=[str(g.identifier) for g in dataset.contexts()])
+                      local_graphs=[str(g.identifier) for g in dataset.graphs()])
         return run_rdflib(dataset, query.text, terms)
     raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
 

@@ -245,6 +245,11 @@ def _check_jsonld_dropped(data: bytes, path: Path, strict_count: int | None = No
     the lenient ones is named (its line too when it is written literally in the file).
     The strict count comes from the caller when it already parsed the file.
     """
+    import hashlib
+
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    if key in _JSONLD_CHECKED:  # the same bytes were checked already (kg add reads a file 3 times)
+        return
     try:
         lenient = sum(1 for _ in _parse(data, "JSON_LD", lenient=True))
         if strict_count is None:
@@ -252,6 +257,9 @@ def _check_jsonld_dropped(data: bytes, path: Path, strict_count: int | None = No
     except (SyntaxError, ValueError, OSError):
         return  # the strict parse reports it
     if lenient <= strict_count:
+        if len(_JSONLD_CHECKED) > 64:
+            _JSONLD_CHECKED.clear()
+        _JSONLD_CHECKED.add(key)
         return
     bad = _first_invalid_iri(_parse(data, "JSON_LD", lenient=True))
     dropped = lenient - strict_count
@@ -268,10 +276,14 @@ def _check_jsonld_dropped(data: bytes, path: Path, strict_count: int | None = No
         line = _line_of(data, found)
         column = found - (data.rfind(b"\n", 0, found) + 1) + 1
     kind = "not an absolute IRI" if "scheme" in reason.lower() or ":" not in value else "an invalid IRI"
-    raise ParseError(f"{value!r} is {kind} ({reason}); strict JSON-LD processing would drop the "
-                     f"{dropped} statement(s) using it without a word", path=path, line=line, column=column,
+    raise ParseError(f"{value!r} is {kind} ({reason}): strict JSON-LD processing silently drops "
+                     f"the statements using such IRIs ({dropped} of {lenient} here)", path=path, line=line,
+                     column=column,
                      hint="write absolute IRIs (http://..., urn:...), or define the term in the @context "
                           "(a key that is no term and no IRI is dropped too)")
+
+
+_JSONLD_CHECKED: set[bytes] = set()  # digests of JSON-LD inputs that passed _check_jsonld_dropped
 
 
 def _first_invalid_iri(quads):
@@ -375,3 +387,9 @@ def _parse_error(exc: SyntaxError, path: Path) -> ParseError:
         column = int(match.group(2) or match.group(3)) if (match.group(2) or match.group(3)) else column
         message = message[match.end():]
     return ParseError(message, path=path, line=line, column=column)
+
+
+def check_input_files(files) -> None:
+    """``check_input`` for each file handed to ``kg validate`` / ``kg add`` (kg.validate, kg.add)."""
+    for path in files:
+        check_input(path)

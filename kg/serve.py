@@ -19,7 +19,10 @@ update sent as a query) and any PUT, DELETE or PATCH, or a POST elsewhere than /
 gets 403, whatever the route. ``SERVICE`` and ``FROM``/``FROM NAMED`` of IRIs that are
 not graphs of this dataset are refused (403) before the engine sees the query, so
 nothing is ever fetched. Queries run in worker processes (kg.web.worker) that are killed
-at the time limit; results are cut at the row limit and say so.
+at the time limit or stopped at their memory cap (503 either way, and a fresh worker);
+the workers are shared fairly between client addresses (429 beyond --per-client; a heavy
+client never takes the last idle worker). Results are cut at the row limit and say so.
+A request body shorter than its Content-Length gets 400, whatever the method.
 """
 from __future__ import annotations
 
@@ -214,7 +217,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise
             from kg.web.html import error_page
 
-            return Response(exc.status, "text/html; charset=utf-8", error_page(exc.status, "Unavailable", str(exc)))
+            return Response(exc.status, "text/html; charset=utf-8", error_page(exc.status, "Unavailable", str(exc)),
+                            {"Retry-After": exc.retry_after} if exc.retry_after else {})
 
     # -- /sparql -------------------------------------------------------------
     def _sparql(self, method: str, params: dict, ctype: str) -> Response:

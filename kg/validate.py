@@ -78,6 +78,8 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
     from kg.load import load_dataset
     from kg.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
 
+    from kg.rdfio import check_input_files  # nesting, HTML, JSON-LD drops, no triples
+    check_input_files(files)
     check_inputs(data_dir, files)
 
     if dataset is None:

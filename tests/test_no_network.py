@@ -169,13 +169,37 @@ def test_kg_query_refuses_service_and_remote_from(listener, repo, engine):  # no
     assert connections(listener) == 0
 
 
-def test_allow_service_does_connect(listener, repo):  # noqa: F811
+def test_allow_service_does_connect(repo):  # noqa: F811
     """The listener would see a real federated query: the refusals above are the check's doing."""
-    port = listener.getsockname()[1]
-    result = run_kg(["query", "--allow-service", "-e",
-                     f"SELECT * {{ SERVICE SILENT <http://{HOST}:{port}/sparql> {PATTERN} }}"])
+    import threading
+
+    seen, server = [], socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind((HOST, 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    done = threading.Event()
+
+    def accept_and_hang_up():  # answer nothing: SERVICE SILENT then gives one empty solution
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except (socket.timeout, OSError):
+                continue
+            seen.append(conn.recv(100))
+            conn.close()
+
+    thread = threading.Thread(target=accept_and_hang_up, daemon=True)
+    thread.start()
+    try:
+        port = server.getsockname()[1]
+        result = run_kg(["query", "--allow-service", "-e",
+                         f"SELECT * {{ SERVICE SILENT <http://{HOST}:{port}/sparql> {PATTERN} }}"])
+    finally:
+        done.set()
+        thread.join(5)
+        server.close()
     assert result.exit_code == 0, result.output
-    assert connections(listener) >= 1
+    assert len(seen) >= 1 and seen[0].startswith(b"POST")
 
 
 SANDBOXED_SERVICE = textwrap.dedent("""

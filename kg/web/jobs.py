@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.errors import KGError
 from kg.prefixes import PREFIXES
 from kg.web import guard
 from kg.web.guard import Refused
@@ -47,6 +48,8 @@ def dispatch(context, job: str, args: dict) -> Response:
         return handlers[job](context, **args)
     except Refused as exc:  # a stored query of the data dir asked for SERVICE
         return Response(403, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
+    except KGError as exc:  # for example a result XML cannot carry (a NUL character)
+        return Response(400, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
 
 
 def execute(context, sparql: str, *, limit: int | None = None, default_graphs=None,
