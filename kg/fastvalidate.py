@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from kg.errors import KGError
+from kg.sparqlcheck import may_use_service
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -224,6 +225,9 @@ class _Compiler:
         text = self._one(node, "select")
         if text is None:
             raise UnsupportedShape(f"{node}: only sh:select SPARQL is translated")
+        if may_use_service(str(text)):  # never run a federated query from a shapes file
+            raise UnsupportedShape(f"{node}: a SPARQL constraint that may use SERVICE is not run by the fast "
+                                   "validator")
         text = _INSTANCE_PATH.sub(TYPE_PATH, str(text))
         for bad in ("$currentShape", "$shapesGraph", "$value"):
             if bad in text:

@@ -15,7 +15,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from cli_helpers import ROOT, copy_data_dir, kg_cache, repo, run_kg  # noqa: F401
+from cli_helpers import ROOT, copy_data_dir, kg_cache, repo, run_kg, run_subprocess  # noqa: F401
 from serve_helpers import HOST, http, start_kg_serve
 
 PATTERN = "{ ?a ?b ?c }"
@@ -233,3 +233,32 @@ def test_the_sandbox_alone_stops_a_service_call(listener):
 def test_kg_serve_says_whether_its_workers_are_isolated(server):
     log = server.log.read_text()
     assert "query workers run without a network" in log or "could not be cut off from the network" in log
+
+
+SERVICE_SHAPE = """
+mqmsh:PhoneHomeShape
+    a sh:NodeShape ;
+    sh:targetClass mqm:Report ;
+    sh:sparql [
+        a sh:SPARQLConstraint ;
+        sh:message "calls out" ;
+        sh:select \"\"\"SELECT $this WHERE { SERVICE <http://127.0.0.1:%d/sparql> { $this ?p ?o } }\"\"\"
+    ] .
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_a_shapes_file_with_service_connects_nowhere(tmp_path, listener, repo, engine):  # noqa: F811
+    """Both validators refuse a SPARQL constraint with SERVICE (the fast one never translates it)."""
+    port = listener.getsockname()[1]
+    root = copy_data_dir(tmp_path / "kg")
+    shapes = root / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + SERVICE_SHAPE % port, encoding="utf-8")
+    try:  # a subprocess: an engine that called out would wait on the silent listener for ever
+        done = run_subprocess(["--data-dir", root, "validate"], env={"KG_ENGINE": engine}, timeout=240)
+    except subprocess.TimeoutExpired:
+        pytest.fail("kg validate hung: it connected to the listener and waited for an answer")
+    output = (done.stdout + done.stderr).decode()
+    assert done.returncode == 2, output
+    assert "SERVICE" in output and "Traceback" not in output
+    assert connections(listener) == 0
