@@ -43,6 +43,7 @@ from pathlib import Path
 
 from kg import __version__
 from kg.errors import CacheDamagedError
+from kg.fsutil import current_umask, file_mode
 from kg.paths import DataDir
 from kg.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
 from kg.prefixes import INFERRED_GRAPH, file_graph
@@ -313,22 +314,9 @@ def _seal(staged: CacheEntry) -> None:
     meta["integrity"] = {"version": INTEGRITY_VERSION, "graphs": dict(sorted(counts.items())),
                          "quads": sum(counts.values()), "files": files}
     (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    dir_mode = 0o777 & ~_umask()
+    dir_mode = 0o777 & ~current_umask()
     os.chmod(staged.path, dir_mode)
     os.chmod(staged.store_path, dir_mode)
-
-
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 class _staging:
@@ -491,7 +479,7 @@ def _write_file(target: Path, write) -> None:
     handle, tmp = tempfile.mkstemp(prefix=f".{'dataset' if target.suffix == '.nq' else target.stem}-",
                                    suffix=target.suffix + ".tmp", dir=target.parent)
     try:
-        os.fchmod(handle, 0o666 & ~_umask())
+        os.fchmod(handle, file_mode())
         with os.fdopen(handle, "wb") as out:
             write(out)
         os.replace(tmp, target)
