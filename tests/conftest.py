@@ -41,3 +41,12 @@ def articles_dir(repo_root):
 @pytest.fixture(scope="session")
 def fixtures_dir():
     return REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture()
+def listener():
+    """A silent local TCP listener (serve_helpers.Listener) for tests that prove nothing connects out."""
+    from serve_helpers import Listener
+    sock = Listener()
+    yield sock
+    sock.close()

@@ -22,6 +22,32 @@ os.environ["no_proxy"] = os.environ["NO_PROXY"] = ",".join(
     filter(None, [os.environ.get("no_proxy"), "127.0.0.1", "localhost"]))
 
 
+class Listener:
+    """A silent local TCP listener: every connection attempt to it is counted, none answered."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((HOST, 0))
+        self.sock.listen(64)
+        self.sock.setblocking(False)
+        self.port = self.sock.getsockname()[1]
+
+    def connections(self, wait: float = 0.5) -> int:
+        """How many connections reached the listener since the last call (each closed at once)."""
+        time.sleep(wait)
+        count = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except BlockingIOError:
+                return count
+            conn.close()
+            count += 1
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))

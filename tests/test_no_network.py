@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -74,29 +73,6 @@ def hostile_queries(port: int) -> list[str]:
     ]
 
 
-@pytest.fixture()
-def listener():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((HOST, 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    yield sock
-    sock.close()
-
-
-def connections(sock, wait: float = 0.5) -> int:
-    """How many connections reached the listener (accepted and closed at once)."""
-    time.sleep(wait)
-    count = 0
-    while True:
-        try:
-            conn, _ = sock.accept()
-        except BlockingIOError:
-            return count
-        conn.close()
-        count += 1
-
-
 @pytest.fixture(scope="module")
 def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
     srv = start_kg_serve(tmp_path_factory.mktemp("serve-nonet"), kg_cache, "--timeout", "5", "--workers", "2")
@@ -110,7 +86,7 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("how", ["GET", "form POST", "sparql-query POST"])
 def test_kg_serve_runs_no_hostile_query(server, listener, how):
-    port = listener.getsockname()[1]
+    port = listener.port
     statuses = {}
     for query in hostile_queries(port):
         accept = {"Accept": "application/sparql-results+json, text/turtle"}
@@ -125,7 +101,7 @@ def test_kg_serve_runs_no_hostile_query(server, listener, how):
         statuses[query] = status
         # Refused (403) or not parsable (400): never run.
         assert status in (400, 403), (query, status, body[:300])
-    assert connections(listener) == 0
+    assert listener.connections() == 0
     refused = [q for q, s in statuses.items() if s == 403]
     assert len(refused) >= 30, {q: s for q, s in statuses.items() if s != 403}
     # The server still answers ordinary queries, and words inside strings are no keywords.
@@ -135,7 +111,7 @@ def test_kg_serve_runs_no_hostile_query(server, listener, how):
 
 
 def test_a_stored_query_with_service_is_refused_by_kg_query_and_kg_check(tmp_path, listener, repo):  # noqa: F811
-    port = listener.getsockname()[1]
+    port = listener.port
     root = copy_data_dir(tmp_path / "kg")
     service = f"SERVICE <http://{HOST}:{port}/sparql> {{ ?a ?b ?c }}"
     (root / "queries" / "phone-home.rq").write_text(
@@ -150,23 +126,23 @@ def test_a_stored_query_with_service_is_refused_by_kg_query_and_kg_check(tmp_pat
     result = run_kg(["--data-dir", root, "check"])
     assert result.exit_code == 1, result.output
     assert "phone-home-violation" in result.output and "refused" in result.output
-    assert connections(listener) == 0
+    assert listener.connections() == 0
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_kg_query_refuses_service_and_remote_from(listener, repo, engine):  # noqa: F811
-    port = listener.getsockname()[1]
+    port = listener.port
     for query in hostile_queries(port):
         result = run_kg(["query", "--engine", engine, "-e", query])
         if "FROM" in query and engine == "oxigraph" and "SERVICE" not in query:
             continue  # Oxigraph never fetches a FROM graph; the rdflib run covers FROM
         assert result.exit_code == 2, (query, result.output)
         assert "Traceback" not in result.output
-    assert connections(listener) == 0
+    assert listener.connections() == 0
     result = run_kg(["query", "--engine", engine, "-e", f"SELECT * FROM <http://{HOST}:{port}/g> {{ ?s ?p ?o }}"])
     if engine == "rdflib":
         assert result.exit_code == 2 and "FROM <http" in result.output and "refused" in result.output
-    assert connections(listener) == 0
+    assert listener.connections() == 0
 
 
 def test_allow_service_does_connect(repo):  # noqa: F811
@@ -220,14 +196,14 @@ SANDBOXED_SERVICE = textwrap.dedent("""
 
 def test_the_sandbox_alone_stops_a_service_call(listener):
     """Second wall: in the workers' network namespace even an unchecked SERVICE reaches nobody."""
-    port = listener.getsockname()[1]
+    port = listener.port
     done = subprocess.run([sys.executable, "-c", SANDBOXED_SERVICE % port], capture_output=True, text=True,
                           cwd=ROOT, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     if done.stdout.startswith("NOT-ISOLATED"):
         pytest.skip(f"network namespaces are not available here: {done.stdout.strip()}")
     assert done.stdout.startswith("FAILED"), done.stdout
-    assert connections(listener) == 0
+    assert listener.connections() == 0
 
 
 def test_kg_serve_says_whether_its_workers_are_isolated(server):
@@ -250,7 +226,7 @@ mqmsh:PhoneHomeShape
 @pytest.mark.parametrize("engine", ["fast", "reference"])
 def test_a_shapes_file_with_service_connects_nowhere(tmp_path, listener, repo, engine):  # noqa: F811
     """Both validators refuse a SPARQL constraint with SERVICE (the fast one never translates it)."""
-    port = listener.getsockname()[1]
+    port = listener.port
     root = copy_data_dir(tmp_path / "kg")
     shapes = root / "ontology" / "shapes.ttl"
     shapes.write_text(shapes.read_text(encoding="utf-8") + SERVICE_SHAPE % port, encoding="utf-8")
@@ -261,4 +237,4 @@ def test_a_shapes_file_with_service_connects_nowhere(tmp_path, listener, repo, e
     output = (done.stdout + done.stderr).decode()
     assert done.returncode == 2, output
     assert "SERVICE" in output and "Traceback" not in output
-    assert connections(listener) == 0
+    assert listener.connections() == 0

@@ -216,31 +216,8 @@ def test_updates_are_refused_on_every_route(server):
     assert after == before
 
 
-@pytest.fixture()
-def listener():
-    """A local TCP listener: any connection attempt to it shows up in accept()."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((HOST, 0))
-    sock.listen(16)
-    sock.setblocking(False)
-    yield sock
-    sock.close()
-
-
-def _connections(sock) -> int:
-    time.sleep(0.5)
-    count = 0
-    while True:
-        try:
-            conn, _ = sock.accept()
-        except BlockingIOError:
-            return count
-        conn.close()
-        count += 1
-
-
 def test_service_and_remote_from_are_refused_before_any_connection(server, listener):
-    port = listener.getsockname()[1]
+    port = listener.port
     target = f"http://{HOST}:{port}/sparql"
     queries = [
         f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
@@ -259,7 +236,7 @@ def test_service_and_remote_from_are_refused_before_any_connection(server, liste
     for params in ({"default-graph-uri": target}, {"named-graph-uri": target}):
         status, _, _ = http("GET", server.base + "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }", **params}))
         assert status == 403
-    assert _connections(listener) == 0
+    assert listener.connections() == 0
     # The words inside strings, IRIs, prefixed names and variables are not keywords: not refused.
     harmless = ('SELECT ?service WHERE { BIND("SERVICE <http://x/>" AS ?service) '
                 'FILTER (?service != <http://example.org/service>) }')
