@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sections import write_section
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 FORMATS = ("nt", "nquads", "turtle", "trig", "json-ld", "xml")
@@ -103,19 +105,6 @@ def section(rows: list[dict], budget: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (or append it), leaving the rest as it is."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = f"<!-- section: {SECTION} -->", f"<!-- /section: {SECTION} -->"
-    if begin in old and end in old:
-        head, rest = old.split(begin, 1)
-        tail = rest.split(end, 1)[1].lstrip("\n")
-        new = head + text + ("\n" + tail if tail else "")
-    else:
-        new = old + ("\n" if old and not old.endswith("\n\n") else "") + text
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", default="1000,5000", help="comma-separated list lengths")
@@ -132,7 +121,7 @@ def main(argv=None) -> None:
     text = section(rows, args.budget)
     print(text)
     if not args.no_write:
-        write_section(Path(args.out), text)
+        write_section(Path(args.out), SECTION, text)
         print(f"wrote {args.out}", file=sys.stderr)
 
 
