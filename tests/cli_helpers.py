@@ -1,4 +1,4 @@
-"""Shared helpers and fixtures for the kg package tests (import the fixtures you use)."""
+"""Shared helpers for the kg package tests (the fixtures are in conftest.py)."""
 from __future__ import annotations
 
 import os
@@ -7,37 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"
 KG = "https://w3id.org/mqm-kg/id/"
 MQM = "https://w3id.org/mqm-kg/ontology#"
-
-
-@pytest.fixture(scope="session")
-def kg_cache(tmp_path_factory):
-    """One reasoned-graph cache for the whole session (KG_CACHE_DIR), removed afterwards."""
-    cache = tmp_path_factory.mktemp("kg-cache")
-    old = os.environ.get("KG_CACHE_DIR")
-    os.environ["KG_CACHE_DIR"] = str(cache)
-    os.environ.pop("KG_DATA_DIR", None)
-    yield cache
-    if old is None:
-        os.environ.pop("KG_CACHE_DIR", None)
-    else:
-        os.environ["KG_CACHE_DIR"] = old
-
-
-@pytest.fixture(scope="session")
-def repo(kg_cache):
-    """The repository's data dir, with the session cache built."""
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
-
-    data_dir = DataDir(ROOT)
-    ensure_cache(data_dir)
-    return data_dir
 
 
 def copy_data_dir(target: Path) -> Path:
@@ -46,13 +20,6 @@ def copy_data_dir(target: Path) -> Path:
         shutil.copytree(ROOT / folder, target / folder,
                         ignore=shutil.ignore_patterns(".*lock", "__pycache__"))
     return target
-
-
-@pytest.fixture()
-def data_copy(tmp_path, repo):
-    from kg.paths import DataDir
-
-    return DataDir(copy_data_dir(tmp_path / "kgdata"))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -1,7 +1,15 @@
-"""Shared paths for the tests: the repository, its ontology, shapes and data, and the articles."""
+"""Shared fixtures for the tests: the repository's paths, one reasoned-graph cache for the
+whole run (shared by the pytest-xdist workers), and writable copies of the data directory.
+
+Fixtures live here, not in a helper module: a session fixture imported into several test
+modules is a separate fixture in each, so the cache would be rebuilt once per module."""
+import fcntl
+import os
 from pathlib import Path
 
 import pytest
+
+from cli_helpers import copy_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,3 +58,43 @@ def listener():
     sock = Listener()
     yield sock
     sock.close()
+
+
+@pytest.fixture(scope="session")
+def kg_cache(tmp_path_factory):
+    """One reasoned-graph cache ($KG_CACHE_DIR) for the run, built once under a file lock and
+    shared by every xdist worker (entries are written atomically, so readers never see half)."""
+    shared_root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker's basetemp sits in one per-run folder
+        shared_root = shared_root.parent
+    cache = shared_root / "kg-cache"
+    cache.mkdir(exist_ok=True)
+    old = os.environ.get("KG_CACHE_DIR")
+    os.environ["KG_CACHE_DIR"] = str(cache)
+    os.environ.pop("KG_DATA_DIR", None)
+    yield cache
+    if old is None:
+        os.environ.pop("KG_CACHE_DIR", None)
+    else:
+        os.environ["KG_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def repo(kg_cache):
+    """The repository's data dir, with the shared cache built (once per run, not per worker)."""
+    from kg.cache import ensure_cache
+    from kg.paths import DataDir
+
+    data_dir = DataDir(REPO_ROOT)
+    with open(kg_cache / ".test-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_cache(data_dir)
+    return data_dir
+
+
+@pytest.fixture()
+def data_copy(tmp_path, repo):
+    """A writable copy of ontology/, data/ and queries/ (same bytes, so the same cache entry)."""
+    from kg.paths import DataDir
+
+    return DataDir(copy_data_dir(tmp_path / "kgdata"))

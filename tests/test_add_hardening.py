@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from cli_helpers import (FIXTURES, ROOT, assert_clean_error, copy_data_dir, data_copy,  # noqa: F401
-                         kg_cache, repo, run_kg, snapshot)
+from cli_helpers import FIXTURES, ROOT, assert_clean_error, copy_data_dir, run_kg, snapshot
 
 from kg.paths import DataDir
 

@@ -8,7 +8,7 @@ import json
 import os
 
 import pytest
-from cli_helpers import assert_clean_error, data_copy, kg_cache, repo, run_kg  # noqa: F401
+from cli_helpers import assert_clean_error, run_kg
 
 KG = "https://w3id.org/mqm-kg/id/"
 

@@ -12,7 +12,7 @@ import subprocess
 from html import unescape
 
 import pytest
-from cli_helpers import kg_cache, repo  # noqa: F401
+
 from serve_helpers import start_kg_serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

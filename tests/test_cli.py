@@ -5,8 +5,7 @@ import time
 import zipfile
 
 import pytest
-from cli_helpers import (FIXTURES, ROOT, assert_clean_error, data_copy, kg_cache, repo,  # noqa: F401
-                         run_kg, run_subprocess, snapshot)
+from cli_helpers import FIXTURES, ROOT, assert_clean_error, run_kg, run_subprocess, snapshot
 
 from kg.cli import cli
 

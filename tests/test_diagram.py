@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from cli_helpers import ROOT, assert_clean_error, data_copy, kg_cache, repo, run_kg, run_subprocess  # noqa: F401
+from cli_helpers import ROOT, assert_clean_error, run_kg, run_subprocess
 
 from kg import diagram as dg
 from kg.queries import get_query, run_query

@@ -9,7 +9,7 @@ import itertools
 import time
 
 import pytest
-from cli_helpers import assert_clean_error, copy_data_dir, kg_cache, repo, run_kg, run_subprocess  # noqa: F401
+from cli_helpers import assert_clean_error, copy_data_dir, run_kg, run_subprocess
 from rdflib import Dataset, Graph, URIRef
 from rdflib.collection import Collection
 

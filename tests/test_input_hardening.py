@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 import pytest
-from cli_helpers import ROOT, copy_data_dir, kg_cache, repo, run_kg  # noqa: F401
+from cli_helpers import ROOT, copy_data_dir, run_kg
 
 from kg.errors import ParseError, UnsafeInputError
 from kg import rdfio

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from cli_helpers import FIXTURES, ROOT, copy_data_dir, kg_cache, repo  # noqa: F401
+from cli_helpers import FIXTURES, ROOT, copy_data_dir
 
 from kg.errors import DataDirError, InputError, ParseError, UnsafeInputError
 from kg.load import load_dataset, parse_file

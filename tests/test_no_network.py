@@ -14,7 +14,7 @@ import textwrap
 from urllib.parse import urlencode
 
 import pytest
-from cli_helpers import ROOT, copy_data_dir, kg_cache, repo, run_kg, run_subprocess  # noqa: F401
+from cli_helpers import ROOT, copy_data_dir, run_kg, run_subprocess
 from serve_helpers import HOST, http, start_kg_serve
 
 PATTERN = "{ ?a ?b ?c }"

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from cli_helpers import assert_clean_error, kg_cache, repo, run_kg  # noqa: F401
+from cli_helpers import assert_clean_error, run_kg
 from serve_helpers import HOST, free_port, http, oxigraph_binary, start_oxigraph
 
 pytestmark = pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph server is not installed "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from cli_helpers import FIXTURES, KG, kg_cache, repo  # noqa: F401
+from cli_helpers import FIXTURES, KG
 
 from kg.cache import ensure_cache
 from kg.errors import ParameterError, QueryHeaderError, QueryNotFoundError, QuerySyntaxError

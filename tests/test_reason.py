@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from cli_helpers import KG, MQM, ROOT, copy_data_dir, kg_cache, repo  # noqa: F401
+from cli_helpers import KG, MQM, ROOT, copy_data_dir
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS
 

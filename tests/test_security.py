@@ -5,7 +5,7 @@ import sys
 import textwrap
 
 import pytest
-from cli_helpers import FIXTURES, ROOT, kg_cache, repo, run_kg  # noqa: F401
+from cli_helpers import FIXTURES, ROOT, run_kg
 
 from kg.errors import ParseError, UnsafeInputError
 from kg.load import parse_file

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlencode
 
 import pytest
-from cli_helpers import kg_cache, repo  # noqa: F401
+
 from serve_helpers import HOST, http, start_kg_serve
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="SPARQLWrapper is a test dependency: pip install '.[test]'")

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from cli_helpers import kg_cache, repo  # noqa: F401
+
 from serve_helpers import HOST, start_kg_serve
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),

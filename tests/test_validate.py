@@ -1,6 +1,6 @@
 """kg.validate: report objects naming focus node, path, value, constraint, message, file."""
 import pytest
-from cli_helpers import FIXTURES, kg_cache, repo  # noqa: F401
+from cli_helpers import FIXTURES
 
 from kg.validate import shapes_inference, validate
 
