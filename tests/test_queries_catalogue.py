@@ -1,18 +1,15 @@
 """kg.queries: strict headers, typed parameters, and the same rows on pyoxigraph and rdflib
-(on the article KG and on 10k synthetic triples)."""
-import importlib.util
-import shutil
+(on the article KG here; on 10k synthetic triples in test_queries_10k.py)."""
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from cli_helpers import FIXTURES, KG
+from query_compare import example_bindings, row_key, same_rows
 
-from kg.cache import ensure_cache
 from kg.errors import ParameterError, QueryHeaderError, QueryNotFoundError, QuerySyntaxError
-from kg.paths import DataDir
-from kg.queries import (bind, cached_rdflib_dataset, catalogue, check_catalogue, coerce, expand_iri, get_query,
-                        inject_values, parse_query_file, run_oxigraph, run_query, run_rdflib)
+from kg.queries import (bind, catalogue, check_catalogue, coerce, expand_iri, get_query,
+                        inject_values, parse_query_file, run_oxigraph, run_query)
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,30 +146,10 @@ def exported(repo):
     return store, dataset
 
 
-def _key(row):
-    return tuple("" if t is None else str(t) for t in row)
-
-
-def _example_bindings(query, everything):
-    params = query.params if everything else [p for p in query.params if p.required]
-    return {p.name: coerce(p, p.example) for p in params}
-
-
-def _same_rows(store, dataset, query, terms, label) -> bool:
-    """Assert the query gives the same rows on pyoxigraph and rdflib; False if not a SELECT."""
-    fast = run_oxigraph(store, query.text, terms)
-    if fast.kind != "select":
-        return False
-    reference = run_rdflib(dataset, query.text, terms)
-    assert fast.variables == reference.variables, label
-    assert sorted(map(_key, fast.rows)) == sorted(map(_key, reference.rows)), label
-    return True
-
-
 @pytest.mark.parametrize("everything", [False, True], ids=["required-params", "all-params"])
 def test_every_stored_select_gives_the_same_rows_on_both_engines(repo, exported, everything):
     store, dataset = exported
-    compared = sum(_same_rows(store, dataset, query, _example_bindings(query, everything), query.name)
+    compared = sum(same_rows(store, dataset, query, example_bindings(query, everything), query.name)
                    for query in catalogue(repo))
     assert compared >= 12
 
@@ -191,51 +168,16 @@ def test_queries_with_one_iri_parameter_give_the_same_rows_for_other_values(repo
         if len(query.params) != 1 or query.params[0].type != "iri":
             continue
         param = query.params[0]
-        compared += sum(_same_rows(store, dataset, query, {param.name: coerce(param, value)}, (query.name, value))
+        compared += sum(same_rows(store, dataset, query, {param.name: coerce(param, value)}, (query.name, value))
                         for value in OTHER_VALUES)
     assert compared >= 8 * len(OTHER_VALUES)
-
-
-@pytest.fixture(scope="module")
-def synthetic_10k(tmp_path_factory):
-    """10k synthetic triples linked to the article KG (bench/gen.py --link-kg), reasoned on the
-    fast path (Nemo, pyoxigraph store) in a data dir of their own."""
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    root = tmp_path_factory.mktemp("kg10k")
-    for folder in ("ontology", "queries", "data"):
-        shutil.copytree(ROOT / folder, root / folder)
-    generator = gen.Generator(10000, seed=1, link_kg=ROOT / "data")
-    with open(root / "data" / "synthetic.ttl", "w", encoding="utf-8") as out:
-        generator.run().write(out, "ttl", generator.header("test"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_CACHE_DIR", str(root / "cache"))
-        patch.setenv("KG_ENGINE", "fast")
-        data_dir = DataDir(root)
-        entry = ensure_cache(data_dir)
-        assert entry.meta["engine"] == "nemo"
-        yield data_dir, entry
-
-
-def test_every_stored_select_gives_the_same_rows_on_both_engines_at_10k(synthetic_10k):
-    """The queries were rewritten for Oxigraph's planner at 1M triples: the fast store (Nemo
-    reasoning) and rdflib over the same dataset must still agree, with either parameter set."""
-    data_dir, entry = synthetic_10k
-    store, dataset = entry.open_store(), cached_rdflib_dataset(entry)
-    compared = 0
-    for query in catalogue(data_dir):
-        variants = {tuple(sorted(_example_bindings(query, everything).items())) for everything in (False, True)}
-        compared += sum(_same_rows(store, dataset, query, dict(terms), (query.name, terms))
-                        for terms in variants)
-    assert compared >= 30
 
 
 def test_engines_agree_through_the_library(repo):
     query = get_query(repo, "defections")
     a = run_query(repo, query, {"person": "kg:sagheer-ahmed"})
     b = run_query(repo, query, {"person": "kg:sagheer-ahmed"}, engine="rdflib")
-    assert a.rows and sorted(map(_key, a.rows)) == sorted(map(_key, b.rows))
+    assert a.rows and sorted(map(row_key, a.rows)) == sorted(map(row_key, b.rows))
 
 
 def test_query_kinds(repo):

@@ -1,0 +1,22 @@
+"""Comparing a stored query's rows on pyoxigraph and on rdflib (the reference), for the tests."""
+from kg.queries import coerce, run_oxigraph, run_rdflib
+
+
+def row_key(row):
+    return tuple("" if t is None else str(t) for t in row)
+
+
+def example_bindings(query, everything):
+    params = query.params if everything else [p for p in query.params if p.required]
+    return {p.name: coerce(p, p.example) for p in params}
+
+
+def same_rows(store, dataset, query, terms, label) -> bool:
+    """Assert the query gives the same rows on pyoxigraph and rdflib; False if not a SELECT."""
+    fast = run_oxigraph(store, query.text, terms)
+    if fast.kind != "select":
+        return False
+    reference = run_rdflib(dataset, query.text, terms)
+    assert fast.variables == reference.variables, label
+    assert sorted(map(row_key, fast.rows)) == sorted(map(row_key, reference.rows)), label
+    return True
