@@ -32,6 +32,8 @@ How an example runs:
   when the command fails or the example says `stderr=True`.
 * `head=N` keeps the first N lines of the output and `tail=M` the last M; a literal `...` line
   stands for the lines cut.
+* `scratch=True` runs the command in an empty temporary directory instead, so that the files
+  an `--out FILE` example writes never land in the repository.
 * Every example must exit with its `exit_code` (default 0), or regeneration stops with an
   error: a broken example never gets documented as if it were its output.
 
@@ -41,21 +43,19 @@ Normalisations (the only changes made to what a command prints):
   and in the output;
 * `Run(..., data_copy=True)` runs the command with `--data-dir COPY` on a temporary copy of
   ontology/, data/ and queries/ (so `kg add` never writes to this repository); the command is
-  shown without it, and `COPY/` in the output is removed, so paths read relative to the
-  repository root (`data/new-article.ttl`), as `kg add` run from a clone would name them
-  (it prints them absolute);
+  shown without it, and `COPY/` is removed from the output, so the file written reads
+  `data/new-article.ttl` (relative to the data dir) where `kg add` prints its absolute path;
 * `Background(..., cut="; store ")` cuts a server's start-up line where that text begins and
   shows `; ...` instead (the cache path and the process id that follow change every run).
 
 Whatever a command prints is then checked for volatile text: the repository's absolute path,
 the cache directory, a temporary directory made here. Any of them stops regeneration with an
-error, so a timing-free, path-free README is enforced rather than hoped for (choose another
-example or add an explicit normalisation here).
+error, so a path-free README is enforced rather than hoped for (choose another example or add
+an explicit normalisation here). Timings cannot be detected that way: no example may print one.
 """
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
