@@ -15,6 +15,10 @@ from kg.errors import KGError, ParseError
 from kg.paths import DataDir
 
 ARTICLES_ENV = "KG_ARTICLES_DIR"
+#: Where the texts are, for a report that could not find them (they are not in the repository).
+ARTICLES_FIX = ("The article texts are not part of the repository: in the team's layout they are in "
+                "../shared/articles beside it (found automatically); elsewhere set KG_ARTICLES_DIR to the "
+                "folder holding them (files named as each article's mqm:sourceFile in data/articles.ttl).")
 
 
 @dataclass
@@ -40,18 +44,36 @@ class CheckReport:
     def passed(self) -> bool:
         return not any(step.failed for step in self.steps)
 
+    @property
+    def ran(self) -> list[CheckStep]:
+        return [step for step in self.steps if step.status != "skip"]
+
+    @property
+    def skipped(self) -> list[CheckStep]:
+        return [step for step in self.steps if step.status == "skip"]
+
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "steps": [step.__dict__ for step in self.steps]}
+        return {"passed": self.passed, "ran": len(self.ran), "skipped": [s.name for s in self.skipped],
+                "steps": [step.__dict__ for step in self.steps]}
 
 
 def articles_dir(data_dir: DataDir) -> Path | None:
-    """Folder with the article texts: $KG_ARTICLES_DIR, <root>/../shared/articles or <root>/articles."""
-    candidates = [os.environ.get(ARTICLES_ENV)] if os.environ.get(ARTICLES_ENV) else []
-    candidates += [data_dir.root.parent / "shared" / "articles", data_dir.root / "articles"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
+    """Folder with the article texts: $KG_ARTICLES_DIR if set, else <root>/../shared/articles
+    or <root>/articles; None when there is none."""
+    if os.environ.get(ARTICLES_ENV):
+        folder = Path(os.environ[ARTICLES_ENV]).expanduser()
+        return folder if folder.is_dir() else None
+    for candidate in (data_dir.root.parent / "shared" / "articles", data_dir.root / "articles"):
+        if candidate.is_dir():
+            return candidate
     return None
+
+
+def _articles_missing() -> str:
+    env = os.environ.get(ARTICLES_ENV)
+    if env:
+        return f"article texts not found: {ARTICLES_ENV}={env} is not a folder"
+    return f"article texts not found; set {ARTICLES_ENV}"
 
 
 def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
@@ -114,7 +136,7 @@ def _quotes_step(data_dir: DataDir, dataset) -> CheckStep:
     title = "Every quote occurs verbatim in its article"
     folder = articles_dir(data_dir)
     if folder is None:
-        return CheckStep("quotes", title, "skip", f"article texts not found (set {ARTICLES_ENV})")
+        return CheckStep("quotes", title, "skip", _articles_missing(), fix=ARTICLES_FIX)
     prov = "http://www.w3.org/ns/prov#"
     texts: dict[str, str | None] = {}
     rows = []

@@ -333,7 +333,8 @@ def stats_cmd(ctx, fmt):
 def check_cmd(ctx, fmt):
     """Release checks: parse, consistency, SHACL, quotes, every queries/checks/*-violation.rq.
 
-    Prints the offending rows of each failed check; exit 1 if any fails.
+    Prints the offending rows of each failed check, and last how many checks ran and which
+    were skipped (quotes, without the article texts: see $KG_ARTICLES_DIR); exit 1 if any fails.
 
     Example: kg check
     """
@@ -354,7 +355,7 @@ def _check_text(report) -> str:
     out = []
     for step in report.steps:
         out.append(f"{step.status.upper():4}  {step.name}: {step.title} ({step.detail})\n")
-        if step.failed:
+        if step.failed or step.status == "skip":
             if step.problem:
                 out.append(f"      problem: {step.problem}\n")
             if step.fix:
@@ -363,9 +364,20 @@ def _check_text(report) -> str:
                 keys = list(step.rows[0])
                 rows = [[shorten(str(r.get(k))) if r.get(k) is not None else "" for k in keys] for r in step.rows]
                 out.append("".join("      " + line + "\n" for line in table(keys, rows).splitlines()))
-    failed = [s.name for s in report.steps if s.failed]
-    out.append("All checks pass.\n" if not failed else f"{len(failed)} check(s) failed: {', '.join(failed)}\n")
+    out.append(_check_summary(report) + "\n")
     return "".join(out)
+
+
+def _check_summary(report) -> str:
+    """`All 14 checks pass.`, or how many ran and passed or failed, and what was skipped."""
+    failed = [s.name for s in report.steps if s.failed]
+    skipped = "; ".join(f"{s.name} ({s.detail})" for s in report.skipped)
+    if not failed:
+        if not skipped:
+            return f"All {len(report.ran)} checks pass."
+        return f"All {len(report.ran)} checks that ran pass; {len(report.skipped)} skipped: {skipped}"
+    line = f"{len(failed)} of {len(report.ran)} checks that ran failed: {', '.join(failed)}"
+    return line + (f"; {len(report.skipped)} skipped: {skipped}" if skipped else "")
 
 
 @cli.command("whois")

@@ -1,0 +1,39 @@
+"""The CLI forgives near misses and says what it did: skipped checks, the data dir it used,
+short vocabulary values, misspelt names, export formats, unknown prefixes, refused adds."""
+import pytest
+from cli_helpers import (FIXTURES, ROOT, assert_clean_error, data_copy, kg_cache, repo,  # noqa: F401
+                         run_kg)
+
+ARTICLES = ROOT.parent / "shared" / "articles"
+
+
+# 1. kg check says how many checks ran and which were skipped
+
+def test_check_counts_the_checks_that_ran_and_names_the_skipped(data_copy, monkeypatch):
+    monkeypatch.delenv("KG_ARTICLES_DIR", raising=False)
+    result = run_kg(["--data-dir", data_copy.root, "check"])
+    assert result.exit_code == 0, result.output
+    steps = [line for line in result.output.splitlines() if line[:4] in ("PASS", "FAIL", "SKIP")]
+    assert "SKIP  quotes: Every quote occurs verbatim in its article (article texts not found; " \
+           "set KG_ARTICLES_DIR)" in steps
+    assert "All checks pass." not in result.output
+    assert result.output.endswith(f"All {len(steps) - 1} checks that ran pass; 1 skipped: quotes "
+                                  "(article texts not found; set KG_ARTICLES_DIR)\n")
+    assert "../shared/articles" in result.output  # where the texts are in the team's layout
+
+
+def test_check_names_a_kg_articles_dir_that_is_not_a_folder(data_copy, monkeypatch, tmp_path):
+    monkeypatch.setenv("KG_ARTICLES_DIR", str(tmp_path / "no-such-folder"))
+    result = run_kg(["--data-dir", data_copy.root, "check"])
+    assert result.exit_code == 0, result.output
+    assert f"KG_ARTICLES_DIR={tmp_path / 'no-such-folder'} is not a folder" in result.output
+    assert "1 skipped: quotes" in result.output
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="article texts not found in ../shared/articles")
+def test_check_with_the_articles_counts_every_check(data_copy, monkeypatch):
+    monkeypatch.setenv("KG_ARTICLES_DIR", str(ARTICLES))
+    result = run_kg(["--data-dir", data_copy.root, "check"])
+    steps = [line for line in result.output.splitlines() if line[:4] in ("PASS", "FAIL", "SKIP")]
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(f"All {len(steps)} checks pass.\n")
