@@ -1,8 +1,7 @@
 """The CLI forgives near misses and says what it did: skipped checks, the data dir it used,
 short vocabulary values, misspelt names, export formats, unknown prefixes, refused adds."""
 import pytest
-from cli_helpers import (FIXTURES, ROOT, assert_clean_error, data_copy, kg_cache, repo,  # noqa: F401
-                         run_kg)
+from cli_helpers import FIXTURES, ROOT, assert_clean_error, run_kg  # noqa: F401
 
 ARTICLES = ROOT.parent / "shared" / "articles"
 
