@@ -73,7 +73,8 @@ def _emit(text: str | bytes, out: str | None = None) -> None:
         click.echo(text, nl=False)
 
 
-@click.group(cls=KGGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KGGroup, epilog=EXIT_CODES, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Root holding ontology/, data/ and queries/ (default: see below).")
 @click.option("--store", type=click.Path(file_okay=False), default=None, envvar="KG_STORE",
@@ -85,6 +86,9 @@ def cli(ctx, data_dir, store):
 
     Example: kg query defections --param person=kg:sagheer-ahmed
     """
+    if ctx.invoked_subcommand is None:  # bare `kg`: the help, and success (it was asked for)
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = data_dir
     if store:

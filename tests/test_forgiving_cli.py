@@ -36,3 +36,11 @@ def test_check_with_the_articles_counts_every_check(data_copy, monkeypatch):
     steps = [line for line in result.output.splitlines() if line[:4] in ("PASS", "FAIL", "SKIP")]
     assert result.exit_code == 0, result.output
     assert result.output.endswith(f"All {len(steps)} checks pass.\n")
+
+
+# 7. Bare `kg` is a request for help, not an error
+
+def test_bare_kg_prints_help_and_exits_0():
+    result = run_kg([])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ") and "  query " in result.output and "Exit codes:" in result.output
