@@ -96,13 +96,13 @@ TABLES = {
 MESSAGES = {
     "cax-dw": "Disjoint classes {0} and {1} have a common individual {2}",
     "cls-nothing2": "{0} is defined of type 'Nothing'",
-    "eq-diff": "'sameAs' and 'differentFrom' (or 'AllDifferent') cannot be used on the same pair: ({0}, {1})",
+    "eq-diff": "'sameAs' and 'differentFrom' cannot be used on the same subject-object pair: ({0}, {1})",
     "prp-irp": "Irreflexive property used on {1} with {0}",
     "prp-asyp": "Erroneous usage of asymmetric property {0} on {1} and {2}",
-    "prp-pdw": "Erroneous usage of disjoint properties {0} and {1} on {2}",
+    "prp-pdw": "Erroneous usage of disjoint properties {0} and {1} on {2} and {3}",
     "cls-com": "Violation of complementarity for classes {0} and {1} on element {2}",
-    "cls-maxc1": "Erroneous usage of maximum cardinality with {0} and {2} (on {1})",
-    "cls-maxqc1": "Erroneous usage of maximum qualified cardinality with {0} and {2} (on {1})",
+    "cls-maxc1": "Erroneous usage of maximum cardinality with {0} and {2}",
+    "cls-maxqc1": "Erroneous usage of maximum qualified cardinality with {0}, {1} and {2}",
 }
 
 
@@ -354,7 +354,7 @@ class TBox:
                     value = int(n) if isinstance(n, Literal) else None
                     for c in g.objects(r, O.onClass):
                         if value in (0, 1):
-                            if c == O.Thing:
+                            if c == O.Thing and value == 1:
                                 add(f"maxc{value}", r, p)
                             else:
                                 add(f"maxqc{value}", r, p, c)
@@ -366,8 +366,7 @@ class TBox:
         for c1, c2 in g.subject_objects(O.complementOf):
             add("com", c1, c2)
         for c1, c2 in g.subject_objects(O.disjointWith):
-            if c1 != c2:
-                add("dw", c1, c2)
+            add("dw", c1, c2)  # c disjointWith c: every member of c is an inconsistency (cax-dw)
         for x in g.subjects(R.type, O.AllDisjointClasses):
             for lst in g.objects(x, O.members):
                 members = items(lst)
@@ -441,8 +440,15 @@ class TBox:
                 for row in rows:
                     out.write("\t".join(row) + "\n")
             fmt = ",".join(["string"] * arity)
-            lines.append(f'@import {name} :- tsv{{resource="{_nemo_path(path)}", format=({fmt}), '
+            # Tables that rules read with a constant column (tb, hv) are copied into a
+            # relation of their own first: Nemo 0.9 panics ("assertion left == right") when
+            # an imported 3-column table is read with a constant (found by the differential test).
+            imported = f"{name}_file" if name in ("tb", "hv") else name
+            lines.append(f'@import {imported} :- tsv{{resource="{_nemo_path(path)}", format=({fmt}), '
                          f'quoting=false, ignore_headers=false}} .')
+            if imported != name:
+                columns = ", ".join(f"?c{i}" for i in range(arity))
+                lines.append(f"{name}({columns}) :- {imported}({columns}) .")
         T = self.tables
         rules = []
         add = rules.append
@@ -539,6 +545,7 @@ class TBox:
             add("diffall(?x, ?y) :- diff(?x, ?y) .")
         add('err("eq-diff", ?x, ?y, "") :- same(?x, ?y), diffall(?x, ?y) .')
         add('err("eq-diff", ?x, ?y, "") :- same(?x, ?y), diffall(?y, ?x) .')
+        add('err("eq-diff", ?x, ?x, "") :- diffall(?x, ?x) .')  # eq-ref: everything is sameAs itself
         add(f'err("cls-nothing2", ?x, "", "") :- type(?x, {q(NOTHING)}) .')
         if T["dw"]:
             add('err("cax-dw", ?c1, ?c2, ?x) :- dw(?c1, ?c2), type(?x, ?c1), type(?x, ?c2) .')
@@ -548,12 +555,13 @@ class TBox:
             add(f'err("prp-irp", {q(p)}, ?x, "") :- {rel[p]}(?x, ?x) .')
         for (p,) in T["asyp"]:
             add(f'err("prp-asyp", {q(p)}, ?x, ?y) :- {rel[p]}(?x, ?y), {rel[p]}(?y, ?x) .')
-        for p1, p2 in T["pdw"]:
-            add(f'err("prp-pdw", {q(p1)}, {q(p2)}, ?x) :- {rel[p1]}(?x, ?y), {rel[p2]}(?x, ?y) .')
+        for i, (p1, p2) in enumerate(T["pdw"]):  # "prp-pdw i": the i-th pair (err has 3 free columns)
+            add(f'err("prp-pdw {i}", ?x, ?y, "") :- {rel[p1]}(?x, ?y), {rel[p2]}(?x, ?y) .')
         for r, p in T["maxc0"]:
             add(f'err("cls-maxc1", {q(r)}, ?u, ?y) :- type(?u, {q(r)}), {rel[p]}(?u, ?y) .')
-        for r, p, c in T["maxqc0"]:
-            add(f'err("cls-maxqc1", {q(r)}, ?u, ?y) :- type(?u, {q(r)}), {rel[p]}(?u, ?y), type(?y, {q(c)}) .')
+        for r, p, c in T["maxqc0"]:  # (owlrl's message names the restriction, the class and the value)
+            typed = "" if c == THING else f", type(?y, {q(c)})"
+            add(f'err("cls-maxqc1", {q(r)}, {q(c)}, ?y) :- type(?u, {q(r)}), {rel[p]}(?u, ?y){typed} .')
         lines += rules
         for name in ["type"] + sorted(rel.values()):
             lines.append(f'@export new_{name} :- tsv{{resource="new_{name}.tsv", format=(string,string)}} .')
@@ -776,6 +784,8 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
             mark = time.perf_counter()
             literal_types: list = []
             lines, same_pairs = read_new(out, tbox, literal_types)
+            if tbox.profile == "owlrl":  # asserted pairs count too (both directions may be asserted)
+                same_pairs |= asserted_same_as(store, graphs)
             lines |= schema_news(store, tbox, graphs)
             budget.check(len(lines))
             schema_pairs = {(a, b) for a, b in same_pairs if (a in tbox.terms or b in tbox.terms)
@@ -798,7 +808,11 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
         errors = set(ill_typed_literals(store, graphs, tsv=typed.result())) if typed else set()
         with open(out / "err.tsv", encoding="utf-8", newline="") as handle:
             for rule, a, b, c in csv.reader(handle, delimiter="\t", quotechar='"'):
-                errors.add(MESSAGES[rule].format(*(_plain(x) for x in (a, b, c))))
+                terms = (a, b, c)
+                if rule.startswith("prp-pdw "):
+                    rule, pair = rule.split(" ")
+                    terms = tbox.tables["pdw"][int(pair)] + (a, b)
+                errors.add(MESSAGES[rule].format(*(_plain(x) for x in terms)))
                 if rule == "cls-nothing2" and a.startswith("<"):
                     nothing.add(a[1:-1])
         report = ConsistencyReport(errors=sorted(errors), nothing_members=sorted(nothing),
@@ -811,6 +825,12 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
         pool.shutdown(wait=True)
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def asserted_same_as(store, graphs) -> set:
+    """The asserted ``owl:sameAs`` pairs of distinct terms, as TSV texts."""
+    query = f"SELECT ?s ?o WHERE {{ ?s {SAME_AS} ?o FILTER(?s != ?o) }}"
+    return {(tsv_of(row["s"]), tsv_of(row["o"])) for row in store.query(query, **_dataset(graphs))}
 
 
 def export_tsv(store, work: Path, tbox: TBox, graphs, pool=None) -> None:
@@ -998,12 +1018,17 @@ def _run_nemo(nemo, tbox: TBox, work: Path, budget: Budget | None = None) -> Pat
         names.append("err")
     out = work / "out"
     if budget is None or budget.deadline is None:
-        program = nemo.load_string(tbox.program(work))
-        engine = nemo.NemoEngine(program)
-        engine.reason()
-        manager = nemo.NemoOutputManager(str(out), overwrite=True)
-        for name in names:
-            engine.write_result(name, manager)
+        try:
+            program = nemo.load_string(tbox.program(work))
+            engine = nemo.NemoEngine(program)
+            engine.reason()
+            manager = nemo.NemoOutputManager(str(out), overwrite=True)
+            for name in names:
+                engine.write_result(name, manager)
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise KGError(f"the Nemo reasoner failed: {str(exc).splitlines()[0] if str(exc) else 'panic'}") from None
     else:
         import subprocess
         import sys
@@ -1081,10 +1106,12 @@ def is_noise_text(s: str, p: str, o: str) -> bool:
 # Convenience: rdflib graphs in, rdflib graph out (tests, small inputs)
 # ---------------------------------------------------------------------------
 
-def reason_graphs(ontology, data) -> tuple:
+def reason_graphs(ontology, data, *, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                  max_triples: int | None = DEFAULT_MAX_TRIPLES) -> tuple:
     """Fast closure of ``ontology`` + ``data`` (rdflib Graphs): (inferred Graph, ConsistencyReport).
 
     The inferred triples exclude everything asserted in either graph, like kg.reason.
+    ``max_seconds=None`` runs Nemo in this process (no child to start: for many small inputs).
     """
     import pyoxigraph as ox
 
@@ -1095,7 +1122,8 @@ def reason_graphs(ontology, data) -> tuple:
     onto, dat = ox.NamedNode("urn:kg:fast:ontology"), ox.NamedNode("urn:kg:fast:data")
     store.extend([ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), onto) for s, p, o in ontology])
     store.extend([ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), dat) for s, p, o in data])
-    result = reason_store(store, tbox, graphs=[onto.value, dat.value], data_graphs=[dat.value])
+    result = reason_store(store, tbox, graphs=[onto.value, dat.value], data_graphs=[dat.value],
+                          max_seconds=max_seconds, max_triples=max_triples)
     return result.rdflib_graph(), result.consistency
 
 
