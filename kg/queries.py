@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-from kg.errors import (KGError, ParameterError, QueryEngineError, QueryHeaderError,
-                       QueryNotFoundError, QuerySyntaxError)
+from kg.errors import (KGError, ParameterError, QueryEngineError, QueryFileNotFoundError,
+                       QueryHeaderError, QueryNotFoundError, QuerySyntaxError)
 from kg.paths import DataDir
 from kg.prefixes import KG, PREFIXES
 
@@ -203,17 +203,27 @@ def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
 
 
 def get_query(data_dir: DataDir, name: str) -> StoredQuery:
-    """A stored query by name (file stem), or a path to any ``.rq`` file."""
+    """A stored query by name (file stem), or a path to any ``.rq`` file.
+
+    A name that ends in ``.rq`` or holds a ``/`` is a path: QueryFileNotFoundError when it
+    names no file. An unknown name raises QueryNotFoundError with the close matches.
+    """
+    import os
+
     candidate = Path(name)
-    if name.endswith(".rq") or candidate.suffix == ".rq":
+    if name.endswith(".rq") or candidate.suffix == ".rq" or "/" in name or os.sep in name:
         if not candidate.is_file():
-            raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
+            raise QueryFileNotFoundError(name)
         text = candidate.read_text(encoding="utf-8")
         has_header = any(line.startswith("#+") for line in text.splitlines())
         return parse_query_file(candidate, require_header=has_header)
     path = data_dir.queries_dir / f"{name}.rq"
     if not re.match(r"^[A-Za-z0-9_.-]+$", name) or not path.is_file():
-        raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
+        import difflib
+
+        available = [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+        close = difflib.get_close_matches(name.lower(), available, n=3, cutoff=0.6)
+        raise QueryNotFoundError(name, available, close)
     return parse_query_file(path, check=False)
 
 

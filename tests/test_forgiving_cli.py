@@ -38,6 +38,21 @@ def test_check_with_the_articles_counts_every_check(data_copy, monkeypatch):
     assert result.output.endswith(f"All {len(steps)} checks pass.\n")
 
 
+# 2. A misspelt query name gets the close matches; a missing .rq path is a missing file
+
+def test_query_near_miss_says_did_you_mean_instead_of_listing_all(repo):
+    result = run_kg(["query", "defection"])
+    assert_clean_error(result, 2, "no stored query named 'defection'; did you mean: defections")
+    assert "available:" not in result.output and "members-of" not in result.output
+
+
+@pytest.mark.parametrize("path", ["missing.rq", "queries/missing.rq", "some/folder/defections"])
+def test_query_path_that_does_not_exist_says_no_such_file(repo, path):
+    result = run_kg(["query", path])
+    assert_clean_error(result, 2, f"no such file: {path}")
+    assert "no stored query named" not in result.output
+
+
 # 7. Bare `kg` is a request for help, not an error
 
 def test_bare_kg_prints_help_and_exits_0():
