@@ -27,7 +27,7 @@ from pathlib import Path
 from kg.errors import (KGError, ParameterError, QueryEngineError, QueryFileNotFoundError,
                        QueryHeaderError, QueryNotFoundError, QuerySyntaxError)
 from kg.paths import DataDir
-from kg.prefixes import KG, PREFIXES
+from kg.prefixes import KG, PREFIXES, unknown_prefix_message
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
 QUERY_KEYS = {"title", "description", "param", "returns"}
@@ -397,15 +397,44 @@ def run_oxigraph(store, text: str, terms: dict) -> QueryResult:
 
 
 def _syntax_error(text: str, message: str) -> QuerySyntaxError:
+    return QuerySyntaxError(syntax_error_text(text, message))
+
+
+def syntax_error_text(text: str, message: str) -> str:
+    """pyoxigraph's SyntaxError ``message`` about ``text`` in plain words: line, column, a caret,
+    and ``unknown prefix 'foo:'`` (with the predeclared ones) where a prefix is undeclared."""
     match = re.search(r"at (\d+):(\d+)", message)
     if not match:
-        return QuerySyntaxError(f"SPARQL syntax error: {message}")
+        return f"SPARQL syntax error: {message}"
     line, column = int(match.group(1)), int(match.group(2))
     lines = text.splitlines() or [""]
     source = lines[line - 1] if 0 < line <= len(lines) else ""
-    first = message.splitlines()[0]
-    return QuerySyntaxError(f"SPARQL syntax error at line {line}, column {column}: {first}\n"
-                            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+    first = message.splitlines()[0] if message else "invalid query"
+    # pyoxigraph words an undeclared prefix as "expected one of ..., Prefix not found, ..." or,
+    # in subject or predicate position, as "expected OPTIONAL": look for one before the error.
+    offset = sum(len(text_line) + 1 for text_line in lines[:line - 1]) + max(column - 1, 0)
+    prefix = _undeclared_prefix(text, offset, anywhere="Prefix not found" in message)
+    if prefix is not None:
+        first = unknown_prefix_message(prefix)
+    return (f"SPARQL syntax error at line {line}, column {column}: {first}\n"
+            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+
+
+def _undeclared_prefix(text: str, offset: int, *, anywhere: bool = False) -> str | None:
+    """The last prefix used before ``offset`` in ``text`` (with ``anywhere``, else the first
+    after it) that neither a PREFIX declaration in the text nor PREFIXES declares."""
+    declared = set(PREFIXES) | set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:", text))
+    name = re.compile(r"(?<![\w?$<:/#@-])([A-Za-z][\w-]*(?:\.[\w-]+)*):(?!//)")
+
+    def undeclared(part: str) -> list[str]:
+        part = re.sub(r"<[^>\s]*>|\"[^\"\n]*\"|'[^'\n]*'|#[^\n]*", " ", part)
+        return [m.group(1) for m in name.finditer(part) if m.group(1) not in declared]
+
+    before = undeclared(text[:offset])
+    if before:
+        return before[-1]
+    after = undeclared(text[offset:]) if anywhere else []
+    return after[0] if after else None
 
 
 def inject_values(text: str, terms: dict) -> str:
@@ -563,6 +592,9 @@ def run_rdflib(graph, text: str, terms: dict) -> QueryResult:
 
 
 def _rdflib_syntax_error(text: str, exc: Exception) -> QuerySyntaxError:
+    unknown = re.match(r"Unknown namespace prefix\s*:\s*(\S+)", str(exc))
+    if unknown:  # rdflib raises it while translating, with no position
+        return QuerySyntaxError(f"SPARQL syntax error: {unknown_prefix_message(unknown.group(1))}")
     line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
     if line:
         return _syntax_error(text, f"{getattr(exc, 'msg', exc)} at {line}:{column}")

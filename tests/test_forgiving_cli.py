@@ -53,6 +53,22 @@ def test_query_path_that_does_not_exist_says_no_such_file(repo, path):
     assert "no stored query named" not in result.output
 
 
+# 3. An undeclared prefix in SPARQL text is named, with the predeclared prefixes
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("sparql", [
+    "SELECT * { ?s foo:x ?o }",  # object position: pyoxigraph says "Prefix not found"
+    "SELECT * { foo:a ?p ?o }",  # subject position: pyoxigraph says only "expected OPTIONAL"
+    "PREFIX bar: <http://example.org/> SELECT * { ?s bar:x <http://a/b:c> . ?s a foo:y }",
+])
+def test_undeclared_prefix_is_named_with_the_predeclared_ones(repo, engine, sparql):
+    result = run_kg(["query", "--engine", engine, "-e", sparql])
+    assert_clean_error(result, 2, "SPARQL syntax error", "unknown prefix 'foo:'", "kg:, mqm:, org:",
+                       "PREFIX foo: <...>")
+    assert "Prefix not found" not in result.output and "expected one of" not in result.output
+    assert "Unknown namespace prefix" not in result.output
+
+
 # 7. Bare `kg` is a request for help, not an error
 
 def test_bare_kg_prints_help_and_exits_0():
