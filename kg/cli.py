@@ -250,7 +250,8 @@ def _reason_defaults() -> tuple[float, int]:
 
 @cli.command("reason")
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="Write asserted + inferred triples to FILE (format from its extension).")
+              help="Write asserted + inferred triples to FILE, in the format its extension names "
+              "(.ttl .nt .trig .nq .jsonld .rdf/.xml/.owl; another extension is refused).")
 @click.option("--rebuild", is_flag=True, help="Recompute the closure even if the cache is current, and replace "
               "the cache entry (atomically); repairs a damaged one.")
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=_reason_defaults()[0], show_default=True,
@@ -267,7 +268,9 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     Example: kg reason --out closure.ttl --max-seconds 600
     """
     from kg.cache import ensure_cache
+    from kg.export import export, format_for
 
+    fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
     meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild, max_seconds=max_seconds or None,
                         max_triples=max_triples or None).meta
@@ -279,18 +282,16 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     for a, b in consistency["same_as"]:
         click.echo(f"  warning: the reasoner merged {a} and {b} (owl:sameAs)")
     if out:
-        from kg.export import EXTENSIONS, export
-
-        by_ext = {ext: fmt for fmt, ext in EXTENSIONS.items()}
-        fmt = by_ext.get(click.format_filename(out)[click.format_filename(out).rfind("."):], "turtle")
         _emit(export(data_dir, fmt, inferred=True), out)
     if not consistency["consistent"]:
         ctx.exit(1)
 
 
 @cli.command("export")
-@click.option("-f", "--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "nt", "trig", "nquads", "json-ld", "xml"]))
+@click.option("-f", "--format", "fmt", default=None,
+              type=click.Choice(["turtle", "nt", "trig", "nquads", "json-ld", "xml"]),
+              help="Default: from the --out extension (.ttl .nt .trig .nq .jsonld .rdf/.xml/.owl), "
+                   "else turtle. A --format the extension contradicts is refused.")
 @click.option("--inferred", is_flag=True, help="Add the inferred triples (graph urn:kg:inferred).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.pass_context
@@ -301,8 +302,9 @@ def export_cmd(ctx, fmt, inferred, out):
 
     Example: kg export --format trig --inferred --out kg.trig
     """
-    from kg.export import export
+    from kg.export import export, format_for
 
+    fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
     _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
 
 

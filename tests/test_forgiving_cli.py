@@ -1,5 +1,7 @@
 """The CLI forgives near misses and says what it did: skipped checks, the data dir it used,
 short vocabulary values, misspelt names, export formats, unknown prefixes, refused adds."""
+import json
+
 import pytest
 from cli_helpers import FIXTURES, ROOT, assert_clean_error, run_kg  # noqa: F401
 
@@ -67,6 +69,45 @@ def test_undeclared_prefix_is_named_with_the_predeclared_ones(repo, engine, spar
                        "PREFIX foo: <...>")
     assert "Prefix not found" not in result.output and "expected one of" not in result.output
     assert "Unknown namespace prefix" not in result.output
+
+
+# 4. kg export takes the format from the --out extension and refuses a contradiction
+
+@pytest.mark.parametrize("name, check", [
+    ("kg.jsonld", lambda data: json.loads(data)),
+    ("kg.nt", lambda data: data.splitlines()[0].startswith(b"<") and data.rstrip().endswith(b" .")),
+    ("kg.nq", lambda data: b"<urn:kg:file:" in data.splitlines()[0]),
+    ("kg.rdf", lambda data: data.startswith(b"<?xml")),
+])
+def test_export_takes_the_format_from_the_out_extension(repo, tmp_path, name, check):
+    from kg.export import FORMAT_OF_EXTENSION, export
+
+    out = tmp_path / name
+    result = run_kg(["export", "--out", out])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert not data.startswith(b"@prefix") and check(data)
+    assert data == export(repo, FORMAT_OF_EXTENSION[out.suffix])
+
+
+def test_export_refuses_a_format_the_extension_contradicts(repo, tmp_path):
+    result = run_kg(["export", "--format", "nt", "--out", tmp_path / "kg.jsonld"])
+    assert_clean_error(result, 2, "--format nt contradicts", "kg.jsonld", ".jsonld means json-ld",
+                       "nothing was written")
+    assert list(tmp_path.iterdir()) == []
+    agrees = run_kg(["export", "--format", "json-ld", "--out", tmp_path / "kg.jsonld"])
+    assert agrees.exit_code == 0, agrees.output
+
+
+@pytest.mark.parametrize("command", [["export"], ["reason"]])
+def test_an_out_extension_that_names_no_format_is_refused(repo, tmp_path, command):
+    result = run_kg([*command, "--out", tmp_path / "kg.n3"])
+    assert_clean_error(result, 2, "cannot tell the export format of", "kg.n3", ".ttl (turtle)",
+                       ".jsonld (json-ld)", ".nq (nquads)", ".rdf (xml)")
+    assert list(tmp_path.iterdir()) == []
+    if command == ["export"]:  # an explicit --format decides for a name without a known extension
+        explicit = run_kg(["export", "--format", "nt", "--out", tmp_path / "kg.txt"])
+        assert explicit.exit_code == 0 and (tmp_path / "kg.txt").read_bytes().startswith(b"<")
 
 
 # 7. Bare `kg` is a request for help, not an error
