@@ -237,9 +237,9 @@ def add_cmd(ctx, file, replace, full):
     result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
     if not result.written:
         _emit(_validation_text(result.report, "text"))
-        click.echo(f"Not added: {result.target} left unchanged.", err=True)
+        click.echo(result.describe(file), err=True)
         ctx.exit(1)
-    click.echo(f"Added {file} as {result.target}.")
+    click.echo(result.describe(file))
 
 
 def _reason_defaults() -> tuple[float, int]:

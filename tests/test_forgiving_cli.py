@@ -3,7 +3,7 @@ short vocabulary values, misspelt names, export formats, unknown prefixes, refus
 import json
 
 import pytest
-from cli_helpers import FIXTURES, ROOT, assert_clean_error, run_kg  # noqa: F401
+from cli_helpers import FIXTURES, ROOT, assert_clean_error, run_kg, snapshot
 
 ARTICLES = ROOT.parent / "shared" / "articles"
 
@@ -108,6 +108,40 @@ def test_an_out_extension_that_names_no_format_is_refused(repo, tmp_path, comman
     if command == ["export"]:  # an explicit --format decides for a name without a known extension
         explicit = run_kg(["export", "--format", "nt", "--out", tmp_path / "kg.txt"])
         assert explicit.exit_code == 0 and (tmp_path / "kg.txt").read_bytes().startswith(b"<")
+
+
+# 5. kg add says what it refused and that nothing was written, or where it wrote
+
+def test_add_refusal_of_a_new_file_says_nothing_was_written(data_copy):
+    before = snapshot(data_copy.root)
+    result = run_kg(["--data-dir", data_copy.root, "add", FIXTURES / "bad-addition.ttl"])
+    assert result.exit_code == 1, result.output
+    assert f"Not added: {FIXTURES / 'bad-addition.ttl'} was refused" in result.output
+    assert f"nothing was written in the data dir {data_copy.root}: data/bad-addition.ttl was not created." \
+        in result.output
+    assert "left unchanged" not in result.output and "is unchanged" not in result.output
+    assert snapshot(data_copy.root) == before
+
+
+def test_add_refusal_of_a_replacement_says_the_old_file_is_unchanged(data_copy, tmp_path):
+    good = run_kg(["--data-dir", data_copy.root, "add", FIXTURES / "good-addition.ttl"])
+    assert good.exit_code == 0, good.output
+    before = snapshot(data_copy.root)
+    bad = tmp_path / "good-addition.ttl"
+    bad.write_bytes((FIXTURES / "bad-addition.ttl").read_bytes())
+    result = run_kg(["--data-dir", data_copy.root, "add", "--replace", bad])
+    assert result.exit_code == 1, result.output
+    assert f"Not added: {bad} was refused" in result.output
+    assert "nothing was written" in result.output and "data/good-addition.ttl is unchanged." in result.output
+    assert snapshot(data_copy.root) == before
+
+
+def test_add_names_the_data_dir_it_wrote_to(data_copy):
+    result = run_kg(["--data-dir", data_copy.root, "add", FIXTURES / "good-addition.ttl"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Added {FIXTURES / 'good-addition.ttl'} as data/good-addition.ttl "
+                             f"in the data dir {data_copy.root}.\n")
+    assert (data_copy.data_dir / "good-addition.ttl").is_file()
 
 
 # 7. Bare `kg` is a request for help, not an error
