@@ -60,13 +60,18 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = F
              progress=None) -> AddResult:
     """Validate ``source`` with the KG; if it adds no violation, copy it to ``data/<stem>.ttl``.
 
-    Raises ParseError (nothing written) or OutputError when the target exists and
-    ``replace`` is false. Returns an AddResult whose ``written`` says what happened.
+    Raises ParseError (nothing written), or OutputError when the target exists and
+    ``replace`` is false or the data dir is read-only (the installed package's bundled copy). Returns an AddResult whose ``written`` says what happened.
     Holds the writer lock (``data/.kg-add.lock``) from validation to write.
     """
     from kg.fsutil import locked, remove_stale_temporaries
 
     source = Path(source)
+    if data_dir.read_only:
+        raise OutputError(f"not adding {source}: the data dir {data_dir.root} is read-only ({data_dir.read_only}); "
+                          "nothing was written",
+                          hint="run kg add inside a clone of the repository, or point --data-dir or "
+                               "KG_DATA_DIR at one")
     target = target_path(data_dir, source)
     _refuse_existing(target, replace)  # early: no need to wait for the lock
     from kg.rdfio import check_input_files  # nesting, HTML, JSON-LD drops, no triples

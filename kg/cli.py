@@ -16,8 +16,9 @@ Exit codes:
   2  the run could not happen (usage error, unreadable or unparsable input)
 
 \b
-Data dir (ontology/, data/, queries/): --data-dir, else $KG_DATA_DIR, else the
-repository next to the package, else the copy bundled in the wheel.
+Data dir (ontology/, data/, queries/): --data-dir, else the current directory
+or the nearest one above it that is a data dir, else $KG_DATA_DIR, else the
+repository next to the package, else the copy bundled in the wheel (read-only).
 Reasoned graph cache: $KG_CACHE_DIR (default ~/.cache/mqm-kg)."""
 
 

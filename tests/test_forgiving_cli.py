@@ -144,6 +144,61 @@ def test_add_names_the_data_dir_it_wrote_to(data_copy):
     assert (data_copy.data_dir / "good-addition.ttl").is_file()
 
 
+# 6. The data dir is found from the current directory upwards; the bundled copy is read-only
+
+def test_add_from_inside_another_copy_writes_into_that_copy(data_copy, monkeypatch, tmp_path):
+    monkeypatch.delenv("KG_DATA_DIR", raising=False)
+    repo_before = snapshot(ROOT / "data")
+    monkeypatch.chdir(data_copy.root / "queries" / "checks")  # a subfolder of the copy
+    stray = ROOT / "data" / "good-addition.ttl"
+    try:
+        result = run_kg(["add", FIXTURES / "good-addition.ttl"])
+    finally:
+        if "good-addition.ttl" not in repo_before and stray.exists():
+            stray.unlink()  # the bug this test is about: never leave it in the repository
+            pytest.fail(f"kg add wrote into the repository next to the package: {stray}")
+    assert result.exit_code == 0, result.output
+    assert (data_copy.data_dir / "good-addition.ttl").read_bytes() == (FIXTURES / "good-addition.ttl").read_bytes()
+    assert f"in the data dir {data_copy.root}." in result.output
+    assert snapshot(ROOT / "data") == repo_before  # not the repository next to the package
+
+
+def test_the_current_directory_wins_over_kg_data_dir_and_data_dir_over_both(data_copy, monkeypatch, tmp_path):
+    from cli_helpers import copy_data_dir
+
+    other = copy_data_dir(tmp_path / "other")
+    monkeypatch.setenv("KG_DATA_DIR", str(other))
+    monkeypatch.chdir(data_copy.data_dir)
+    inside = run_kg(["add", FIXTURES / "good-addition.ttl"])
+    assert inside.exit_code == 0 and f"in the data dir {data_copy.root}." in inside.output, inside.output
+    assert not (other / "data" / "good-addition.ttl").exists()
+    explicit = run_kg(["--data-dir", other, "add", FIXTURES / "good-addition.ttl"])
+    assert explicit.exit_code == 0 and f"in the data dir {other}." in explicit.output, explicit.output
+    monkeypatch.chdir(tmp_path)  # outside every data dir: KG_DATA_DIR
+    (other / "data" / "good-addition.ttl").unlink()
+    outside = run_kg(["add", FIXTURES / "good-addition.ttl"])
+    assert outside.exit_code == 0 and f"in the data dir {other}." in outside.output, outside.output
+
+
+def test_add_refuses_to_write_into_the_bundled_copy(repo, monkeypatch, tmp_path):
+    import kg.paths
+    from cli_helpers import copy_data_dir
+
+    package = tmp_path / "site-packages" / "kg"  # an installed wheel: kg/_bundled, no repository above
+    bundled = copy_data_dir(package / "_bundled")
+    monkeypatch.setattr(kg.paths, "PACKAGE_DIR", package)
+    monkeypatch.delenv("KG_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(bundled)
+    result = run_kg(["add", FIXTURES / "good-addition.ttl"])
+    assert_clean_error(result, 2, f"the data dir {bundled} is read-only",
+                       "bundled in the installed kg package", "nothing was written", "inside a clone")
+    assert snapshot(bundled) == before
+    explicit = run_kg(["--data-dir", bundled, "add", FIXTURES / "good-addition.ttl"])
+    assert_clean_error(explicit, 2, "is read-only")
+    assert snapshot(bundled) == before
+
+
 # 7. Bare `kg` is a request for help, not an error
 
 def test_bare_kg_prints_help_and_exits_0():
