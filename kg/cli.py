@@ -125,14 +125,17 @@ def queries_cmd(ctx, fmt):
     items = catalogue(_data_dir(ctx))
     if fmt == "json":
         doc = [{"name": q.name, "title": q.title, "description": q.description,
-                "params": [p.__dict__ for p in q.params], "returns": q.returns} for q in items]
+                "params": [p.to_dict() for p in q.params], "returns": q.returns} for q in items]
         _emit(json.dumps(doc, indent=2) + "\n")
         return
     from kg.formats import table
 
-    rows = [[q.name, q.title, ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in q.params)]
-            for q in items]
-    _emit(table(["name", "title", "parameters (? = optional)"], rows))
+    def param(p) -> str:
+        values = f" ({'|'.join(short for _iri, short in p.values)})" if p.values else ""
+        return f"{p.name}:{p.type}{'' if p.required else '?'}{values}"
+
+    rows = [[q.name, q.title, ", ".join(param(p) for p in q.params)] for q in items]
+    _emit(table(["name", "title", "parameters (? = optional; (a|b) = allowed values)"], rows))
 
 
 def _params(values) -> dict[str, str]:
@@ -145,7 +148,45 @@ def _params(values) -> dict[str, str]:
     return params
 
 
-@cli.command("query")
+class QueryCommand(click.Command):
+    """`kg query NAME --help` adds the stored query's description and parameters (with the
+    allowed values of a controlled one) to the command's help."""
+
+    def parse_args(self, ctx, args):
+        if any(a in ("-h", "--help") for a in args):
+            try:
+                opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
+                name = opts.get("name")
+                ctx.meta["kg_query_name"] = name if isinstance(name, str) else None  # Click 8.2: a sentinel
+            except click.ClickException:
+                pass
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter):
+        super().format_help(ctx, formatter)
+        name = ctx.meta.get("kg_query_name")
+        if not name:
+            return
+        from kg.queries import get_query
+
+        try:
+            query = get_query(_data_dir(ctx.find_root()), name)
+        except KGError as exc:
+            formatter.write(f"\n{name}: {exc}\n")
+            return
+        with formatter.section(f"Stored query {query.name} ({query.title})"):
+            formatter.write_text(query.description)
+            if query.params:
+                formatter.write_dl([(f"--param {p.name}=...", _param_help(p)) for p in query.params])
+
+
+def _param_help(p) -> str:
+    need = "required" if p.required else "optional"
+    values = f" One of: {p.allowed()}." if p.values else ""
+    return f"{p.type}, {need}; e.g. {p.example}. {p.description}.{values}"
+
+
+@cli.command("query", cls=QueryCommand)
 @click.argument("name", required=False)
 @click.option("-e", "--expression", help="SPARQL text to run instead of a stored query.")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -185,6 +226,8 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
                            allow_service=allow_service)
+    for warning in getattr(result, "warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     _emit(format_result(result, fmt), out)
 
 
@@ -395,7 +438,8 @@ def whois_cmd(ctx, name, fmt):
     """Resolve any spelling of NAME and print the entity's profile.
 
     Case, diacritics, punctuation, honorifics (Dr, Syed...) and transliteration
-    variants (Qaimkhani/Kaimkhani) do not matter. Ambiguous or unknown: exit 1.
+    variants (Qaimkhani/Kaimkhani) do not matter. Anything fuzzier ("Mustfa Kaml") and
+    unknown names list ranked suggestions; ambiguous ones the candidates: exit 1.
 
     Example: kg whois "anis kaimkhani"
     """

@@ -199,7 +199,82 @@ def test_add_refuses_to_write_into_the_bundled_copy(repo, monkeypatch, tmp_path)
     assert snapshot(bundled) == before
 
 
-# 7. Bare `kg` is a request for help, not an error
+# 7. Parameter values: short forms of a controlled vocabulary; a warning for an unknown IRI
+
+def test_controlled_parameter_accepts_the_short_form(repo):
+    short = run_kg(["query", "defections", "--param", "status=confirmed", "-f", "csv"])
+    full = run_kg(["query", "defections", "--param", "status=mqm:status-confirmed", "-f", "csv"])
+    assert short.exit_code == 0 and full.exit_code == 0, short.output + full.output
+    assert len(short.stdout.splitlines()) > 1  # rows, not the header alone
+    assert short.stdout == full.stdout
+    assert "warning" not in short.output
+
+
+def test_controlled_parameter_outside_its_vocabulary_lists_the_values(repo):
+    result = run_kg(["query", "defections", "--param", "status=confirmd"])
+    assert_clean_error(result, 2, "parameter 'status': 'confirmd' is not one of its values: "
+                                  "confirmed, claimed, alleged, denied, speculated", "did you mean: confirmed")
+
+
+def test_queries_and_query_help_show_the_allowed_values(repo):
+    listing = run_kg(["queries"])
+    assert "status:iri? (confirmed|claimed|alleged|denied|speculated)" in listing.output
+    doc = json.loads(run_kg(["queries", "--format", "json"]).stdout)
+    status = next(p for q in doc if q["name"] == "defections" for p in q["params"] if p["name"] == "status")
+    assert {"iri": "mqm:status-confirmed", "short": "confirmed"} in status["values"]
+    helped = run_kg(["query", "defections", "--help"])
+    assert helped.exit_code == 0, helped.output
+    assert "Stored query defections (Defections)" in helped.output
+    assert "One of: confirmed, claimed, alleged, denied, speculated" in " ".join(helped.output.split())
+
+
+def test_an_iri_parameter_naming_nothing_warns_with_suggestions(repo):
+    result = run_kg(["query", "defections", "--param", "person=kg:sagheer-ahmad", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("\n") == 1  # the header row: nothing matched
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1, result.stderr
+    assert "parameter 'person': kg:sagheer-ahmad names nothing in the KG" in warning[0]
+    suggestions = warning[0].split("did you mean: ")[1].split(", kg:")
+    assert suggestions[0] == "kg:sagheer-ahmed (Sagheer Ahmed)" and len(suggestions) <= 3
+    known = run_kg(["query", "defections", "--param", "person=kg:sagheer-ahmed", "-f", "csv"])
+    assert "warning" not in known.stderr
+
+
+# 8. kg whois: exact or normalised matches resolve; anything fuzzier is a ranked list (exit 1)
+
+def _suggested(output: str) -> list[str]:
+    return [line.split()[0] for line in output.splitlines() if line.startswith("  kg:")]
+
+
+NORMALISED = [("anis kaimkhani", "Anees Qaimkhani"), ("Anis Qaimkhani", "Anees Qaimkhani"),
+              ("Dr. Sagheer Ahmed", "Sagheer Ahmed"), ("Ishratul Ibad", "Ishrat-ul-Ebad"),
+              ("Subazwari", "Faisal Sabzwari"), ("raza haroon", "Raza Haroon"),
+              ("PSP", "Pak Sarzameen Party"), ("psp", "Pak Sarzameen Party"), ("MQM", "Muttahida Qaumi Movement")]
+
+
+def test_whois_acronym_never_matches_another_organisations_words(repo):
+    result = run_kg(["whois", "PPP"])
+    assert_clean_error(result, 1, "no entity named 'PPP'")
+    assert "kg:mqm-pakistan" not in result.output
+    for name, label in NORMALISED:  # exact and normalised names, acronyms included, still resolve
+        resolved = run_kg(["whois", name])
+        assert resolved.exit_code == 0 and resolved.output.startswith(label + "  (kg:"), (name, resolved.output)
+
+
+def test_whois_fuzzy_names_are_ranked_suggestions(repo):
+    for name, first in [("Mustfa Kaml", "kg:mustafa-kamal"),  # used to resolve silently (vowels dropped)
+                        ("Sagir Ahmad", "kg:sagheer-ahmed"),  # ranked over the whole name: before Amir Khan
+                        ("Qaimkani", "kg:anees-qaimkhani")]:
+        result = run_kg(["whois", name])
+        assert_clean_error(result, 1, f"no entity named {name!r}; did you mean:")
+        suggested = _suggested(result.output)
+        assert suggested[0] == first, result.output
+        if "kg:amir-khan" in suggested:
+            assert suggested.index(first) < suggested.index("kg:amir-khan"), result.output
+
+
+# 9. Bare `kg` is a request for help, not an error
 
 def test_bare_kg_prints_help_and_exits_0():
     result = run_kg([])
