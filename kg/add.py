@@ -28,6 +28,18 @@ class AddResult:
     target: Path
     written: bool
     report: object  # kg.validate.ValidationReport
+    existed: bool = False  # the target was there before (replaced, or left as it was)
+    data_dir: DataDir | None = None  # the data dir written to (or not)
+
+    def describe(self, source) -> str:
+        """One line saying what happened: what was added where, or what was refused and that
+        nothing was written (and, when the target was there before, that it is unchanged)."""
+        where = self.data_dir.relpath(self.target) if self.data_dir else str(self.target)
+        root = f" in the data dir {self.data_dir.root}" if self.data_dir else ""
+        if self.written:
+            return f"{'Replaced' if self.existed else 'Added'} {source} as {where}{root}."
+        kept = f"{where} is unchanged" if self.existed else f"{where} was not created"
+        return f"Not added: {source} was refused (see the violations above); nothing was written{root}: {kept}."
 
 
 def target_path(data_dir: DataDir, source: Path) -> Path:
@@ -48,13 +60,18 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = F
              progress=None) -> AddResult:
     """Validate ``source`` with the KG; if it adds no violation, copy it to ``data/<stem>.ttl``.
 
-    Raises ParseError (nothing written) or OutputError when the target exists and
-    ``replace`` is false. Returns an AddResult whose ``written`` says what happened.
+    Raises ParseError (nothing written), or OutputError when the target exists and
+    ``replace`` is false or the data dir is read-only (the installed package's bundled copy). Returns an AddResult whose ``written`` says what happened.
     Holds the writer lock (``data/.kg-add.lock``) from validation to write.
     """
     from kg.fsutil import locked, remove_stale_temporaries
 
     source = Path(source)
+    if data_dir.read_only:
+        raise OutputError(f"not adding {source}: the data dir {data_dir.root} is read-only ({data_dir.read_only}); "
+                          "nothing was written",
+                          hint="run kg add inside a clone of the repository, or point --data-dir or "
+                               "KG_DATA_DIR at one")
     target = target_path(data_dir, source)
     _refuse_existing(target, replace)  # early: no need to wait for the lock
     from kg.rdfio import check_input_files  # nesting, HTML, JSON-LD drops, no triples
@@ -95,8 +112,9 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
             from kg.validate import validate
 
             report = only_new(report, validate(data_dir))
+    existed = target.exists()
     if not report.conforms:
-        return AddResult(target, False, report)
+        return AddResult(target, False, report, existed, data_dir)
     if source.suffix.lower() in (".ttl", ".turtle"):
         data = read_bytes(source)
     else:
@@ -104,7 +122,7 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
 
         data = parse_file(source).serialize(format="longturtle", encoding="utf-8")
     atomic_write(target, data)
-    return AddResult(target, True, report)
+    return AddResult(target, True, report, existed, data_dir)
 
 
 def only_new(after, before):

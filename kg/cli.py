@@ -16,8 +16,9 @@ Exit codes:
   2  the run could not happen (usage error, unreadable or unparsable input)
 
 \b
-Data dir (ontology/, data/, queries/): --data-dir, else $KG_DATA_DIR, else the
-repository next to the package, else the copy bundled in the wheel.
+Data dir (ontology/, data/, queries/): --data-dir, else the current directory
+or the nearest one above it that is a data dir, else $KG_DATA_DIR, else the
+repository next to the package, else the copy bundled in the wheel (read-only).
 Reasoned graph cache: $KG_CACHE_DIR (default ~/.cache/mqm-kg)."""
 
 
@@ -124,14 +125,17 @@ def queries_cmd(ctx, fmt):
     items = catalogue(_data_dir(ctx))
     if fmt == "json":
         doc = [{"name": q.name, "title": q.title, "description": q.description,
-                "params": [p.__dict__ for p in q.params], "returns": q.returns} for q in items]
+                "params": [p.to_dict() for p in q.params], "returns": q.returns} for q in items]
         _emit(json.dumps(doc, indent=2) + "\n")
         return
     from kg.formats import table
 
-    rows = [[q.name, q.title, ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in q.params)]
-            for q in items]
-    _emit(table(["name", "title", "parameters (? = optional)"], rows))
+    def param(p) -> str:
+        values = f" ({'|'.join(short for _iri, short in p.values)})" if p.values else ""
+        return f"{p.name}:{p.type}{'' if p.required else '?'}{values}"
+
+    rows = [[q.name, q.title, ", ".join(param(p) for p in q.params)] for q in items]
+    _emit(table(["name", "title", "parameters (? = optional; (a|b) = allowed values)"], rows))
 
 
 def _params(values) -> dict[str, str]:
@@ -144,7 +148,45 @@ def _params(values) -> dict[str, str]:
     return params
 
 
-@cli.command("query")
+class QueryCommand(click.Command):
+    """`kg query NAME --help` adds the stored query's description and parameters (with the
+    allowed values of a controlled one) to the command's help."""
+
+    def parse_args(self, ctx, args):
+        if any(a in ("-h", "--help") for a in args):
+            try:
+                opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
+                name = opts.get("name")
+                ctx.meta["kg_query_name"] = name if isinstance(name, str) else None  # Click 8.2: a sentinel
+            except click.ClickException:
+                pass
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter):
+        super().format_help(ctx, formatter)
+        name = ctx.meta.get("kg_query_name")
+        if not name:
+            return
+        from kg.queries import get_query
+
+        try:
+            query = get_query(_data_dir(ctx.find_root()), name)
+        except KGError as exc:
+            formatter.write(f"\n{name}: {exc}\n")
+            return
+        with formatter.section(f"Stored query {query.name} ({query.title})"):
+            formatter.write_text(query.description)
+            if query.params:
+                formatter.write_dl([(f"--param {p.name}=...", _param_help(p)) for p in query.params])
+
+
+def _param_help(p) -> str:
+    need = "required" if p.required else "optional"
+    values = f" One of: {p.allowed()}." if p.values else ""
+    return f"{p.type}, {need}; e.g. {p.example}. {p.description}.{values}"
+
+
+@cli.command("query", cls=QueryCommand)
 @click.argument("name", required=False)
 @click.option("-e", "--expression", help="SPARQL text to run instead of a stored query.")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -184,6 +226,8 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
                            allow_service=allow_service)
+    for warning in getattr(result, "warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     _emit(format_result(result, fmt), out)
 
 
@@ -237,9 +281,9 @@ def add_cmd(ctx, file, replace, full):
     result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
     if not result.written:
         _emit(_validation_text(result.report, "text"))
-        click.echo(f"Not added: {result.target} left unchanged.", err=True)
+        click.echo(result.describe(file), err=True)
         ctx.exit(1)
-    click.echo(f"Added {file} as {result.target}.")
+    click.echo(result.describe(file))
 
 
 def _reason_defaults() -> tuple[float, int]:
@@ -250,7 +294,8 @@ def _reason_defaults() -> tuple[float, int]:
 
 @cli.command("reason")
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="Write asserted + inferred triples to FILE (format from its extension).")
+              help="Write asserted + inferred triples to FILE, in the format its extension names "
+              "(.ttl .nt .trig .nq .jsonld .rdf/.xml/.owl; another extension is refused).")
 @click.option("--rebuild", is_flag=True, help="Recompute the closure even if the cache is current, and replace "
               "the cache entry (atomically); repairs a damaged one.")
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=_reason_defaults()[0], show_default=True,
@@ -267,7 +312,9 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     Example: kg reason --out closure.ttl --max-seconds 600
     """
     from kg.cache import ensure_cache
+    from kg.export import export, format_for
 
+    fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
     meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild, max_seconds=max_seconds or None,
                         max_triples=max_triples or None).meta
@@ -279,18 +326,16 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     for a, b in consistency["same_as"]:
         click.echo(f"  warning: the reasoner merged {a} and {b} (owl:sameAs)")
     if out:
-        from kg.export import EXTENSIONS, export
-
-        by_ext = {ext: fmt for fmt, ext in EXTENSIONS.items()}
-        fmt = by_ext.get(click.format_filename(out)[click.format_filename(out).rfind("."):], "turtle")
         _emit(export(data_dir, fmt, inferred=True), out)
     if not consistency["consistent"]:
         ctx.exit(1)
 
 
 @cli.command("export")
-@click.option("-f", "--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "nt", "trig", "nquads", "json-ld", "xml"]))
+@click.option("-f", "--format", "fmt", default=None,
+              type=click.Choice(["turtle", "nt", "trig", "nquads", "json-ld", "xml"]),
+              help="Default: from the --out extension (.ttl .nt .trig .nq .jsonld .rdf/.xml/.owl), "
+                   "else turtle. A --format the extension contradicts is refused.")
 @click.option("--inferred", is_flag=True, help="Add the inferred triples (graph urn:kg:inferred).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.pass_context
@@ -301,8 +346,9 @@ def export_cmd(ctx, fmt, inferred, out):
 
     Example: kg export --format trig --inferred --out kg.trig
     """
-    from kg.export import export
+    from kg.export import export, format_for
 
+    fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
     _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
 
 
@@ -392,7 +438,8 @@ def whois_cmd(ctx, name, fmt):
     """Resolve any spelling of NAME and print the entity's profile.
 
     Case, diacritics, punctuation, honorifics (Dr, Syed...) and transliteration
-    variants (Qaimkhani/Kaimkhani) do not matter. Ambiguous or unknown: exit 1.
+    variants (Qaimkhani/Kaimkhani) do not matter. Anything fuzzier ("Mustfa Kaml") and
+    unknown names list ranked suggestions; ambiguous ones the candidates: exit 1.
 
     Example: kg whois "anis kaimkhani"
     """

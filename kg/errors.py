@@ -51,14 +51,28 @@ class UnsafeInputError(ParseError):
 
 
 class QueryNotFoundError(KGError):
-    """No stored query has that name."""
+    """No stored query has that name: names the close matches when there are any
+    (``defection``: did you mean defections), else every stored query."""
 
-    def __init__(self, name: str, available: list[str]):
-        listing = ", ".join(available) if available else "(none)"
-        super().__init__(f"no stored query named {name!r}; available: {listing}",
-                         hint="run `kg queries` to list them, or pass a FILE.rq or -e 'SPARQL'")
+    def __init__(self, name: str, available: list[str], suggestions: list[str] | None = None):
+        if suggestions:
+            message = f"no stored query named {name!r}; did you mean: {', '.join(suggestions)}"
+        else:
+            listing = ", ".join(available) if available else "(none)"
+            message = f"no stored query named {name!r}; available: {listing}"
+        super().__init__(message, hint="run `kg queries` to list them, or pass a FILE.rq or -e 'SPARQL'")
         self.name = name
         self.available = available
+        self.suggestions = suggestions or []
+
+
+class QueryFileNotFoundError(InputError):
+    """A query given as a path (ends in .rq or holds a /) names no file."""
+
+    def __init__(self, path: str):
+        super().__init__(f"no such file: {path}",
+                         hint="a stored query is named without .rq or folder (see `kg queries`)")
+        self.path = path
 
 
 class QueryHeaderError(KGError):

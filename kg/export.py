@@ -39,6 +39,9 @@ from kg.prefixes import (DATASET_IRI, FILE_GRAPH_PREFIX, INFERRED_GRAPH, KG, MQM
 FORMATS = ("turtle", "nt", "trig", "nquads", "json-ld", "xml")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
               "json-ld": ".jsonld", "xml": ".rdf"}
+#: Every extension an export FILE may end in, and the format it means.
+FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
+                       ".jsonld": "json-ld", ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 CANON_BUDGET = 60.0
 CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
@@ -279,6 +282,36 @@ def _slug(iri: str) -> str:
 # ---------------------------------------------------------------------------
 # Serialisation
 # ---------------------------------------------------------------------------
+
+def format_for(out, fmt: str | None = None, *, choosable: bool = True) -> str:
+    """The export format for ``--out out`` and ``--format fmt``: ``fmt`` if given, else the one
+    ``out``'s extension names (FORMAT_OF_EXTENSION), else turtle when there is no ``out``.
+
+    Raises OutputError (nothing written) when ``fmt`` contradicts the extension
+    (``--format nt --out kg.jsonld``), or when ``fmt`` is not given and the extension names no
+    format (``kg.n3``, ``kg.txt``): the run stops instead of writing a format the name hides.
+    ``choosable`` says whether the command has a --format option (its hint names it).
+    """
+    from pathlib import Path
+
+    if out is None:
+        return fmt or "turtle"
+    suffix = Path(out).suffix.lower()
+    implied = FORMAT_OF_EXTENSION.get(suffix)
+    if fmt is None:
+        if implied is None:
+            known = ", ".join(f"{ext} ({name})" for ext, name in FORMAT_OF_EXTENSION.items())
+            raise OutputError(f"cannot tell the export format of {out} from its extension "
+                              f"{suffix or '(none)'}; known extensions: {known}",
+                              hint=("give --format, or " if choosable else "give ") +
+                              "an --out name with one of these extensions")
+        return implied
+    if implied is not None and implied != fmt:
+        raise OutputError(f"--format {fmt} contradicts --out {out}, whose extension {suffix} means {implied}; "
+                          "nothing was written",
+                          hint=f"drop --format, or name the file *{EXTENSIONS[fmt]}")
+    return fmt
+
 
 def export(data_dir: DataDir, fmt: str = "turtle", *, inferred: bool = False, progress=None) -> bytes:
     """The KG serialised in ``fmt`` (see FORMATS), as bytes."""

@@ -33,6 +33,13 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def unknown_prefix_message(prefix: str) -> str:
+    """``unknown prefix 'foo:'`` and the prefixes every query may use without declaring them."""
+    known = ", ".join(f"{p}:" for p in sorted(PREFIXES))
+    return (f"unknown prefix '{prefix}:'; declare it (PREFIX {prefix}: <...>) or use a predeclared one: "
+            f"{known}")
+
+
 def file_graph(relpath: str) -> str:
     """The named-graph IRI of an input file, e.g. ``urn:kg:file:data/article-004.ttl``."""
     from urllib.parse import quote

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-from kg.errors import (KGError, ParameterError, QueryEngineError, QueryHeaderError,
-                       QueryNotFoundError, QuerySyntaxError)
+from kg.errors import (KGError, ParameterError, QueryEngineError, QueryFileNotFoundError,
+                       QueryHeaderError, QueryNotFoundError, QuerySyntaxError)
 from kg.paths import DataDir
-from kg.prefixes import KG, PREFIXES
+from kg.prefixes import KG, PREFIXES, unknown_prefix_message
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
 QUERY_KEYS = {"title", "description", "param", "returns"}
@@ -46,10 +46,30 @@ class Param:
     required: bool
     example: str
     description: str
+    #: A controlled vocabulary: ``(IRI, short form)`` of every allowed value, when the example
+    #: is a concept of a skos:ConceptScheme of the ontology (with_vocabularies); else empty.
+    values: tuple = ()
 
     def describe(self) -> str:
         need = "required" if self.required else "optional"
-        return f"{self.name} ({self.type}, {need}; e.g. {self.example}): {self.description}"
+        one_of = f"; one of {self.allowed()}" if self.values else ""
+        return f"{self.name} ({self.type}, {need}; e.g. {self.example}{one_of}): {self.description}"
+
+    def allowed(self) -> str:
+        """``confirmed, claimed, ... (or mqm:status-confirmed, ...)`` for a controlled parameter."""
+        from kg.prefixes import shorten
+
+        if not self.values:
+            return ""
+        return f"{', '.join(short for _iri, short in self.values)} (or {shorten(self.values[0][0])}, ...)"
+
+    def to_dict(self) -> dict:
+        from kg.prefixes import shorten
+
+        doc = {k: v for k, v in self.__dict__.items() if k != "values"}
+        if self.values:
+            doc["values"] = [{"iri": shorten(iri), "short": short} for iri, short in self.values]
+        return doc
 
 
 @dataclass
@@ -83,6 +103,8 @@ class QueryResult:
     rows: list[tuple] = field(default_factory=list)
     boolean: bool | None = None
     triples: list = field(default_factory=list)
+    #: What the caller should hear about (an IRI parameter naming nothing in the KG...).
+    warnings: list[str] = field(default_factory=list)
 
     def dicts(self) -> list[dict]:
         """SELECT rows as dicts ``{variable: term or None}``."""
@@ -193,8 +215,10 @@ def _parse_param(value: str, path, line) -> Param:
 
 
 def catalogue(data_dir: DataDir) -> list[StoredQuery]:
-    """Every stored query in ``queries/*.rq`` (not the checks), sorted by name."""
-    return [parse_query_file(p, check=False) for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+    """Every stored query in ``queries/*.rq`` (not the checks), sorted by name, with the
+    allowed values of its controlled parameters (with_vocabularies)."""
+    return [with_vocabularies(data_dir, parse_query_file(p, check=False))
+            for p in sorted(data_dir.queries_dir.glob("*.rq"))]
 
 
 def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
@@ -203,18 +227,134 @@ def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
 
 
 def get_query(data_dir: DataDir, name: str) -> StoredQuery:
-    """A stored query by name (file stem), or a path to any ``.rq`` file."""
+    """A stored query by name (file stem), or a path to any ``.rq`` file.
+
+    A name that ends in ``.rq`` or holds a ``/`` is a path: QueryFileNotFoundError when it
+    names no file. An unknown name raises QueryNotFoundError with the close matches.
+    """
+    import os
+
     candidate = Path(name)
-    if name.endswith(".rq") or candidate.suffix == ".rq":
+    if name.endswith(".rq") or candidate.suffix == ".rq" or "/" in name or os.sep in name:
         if not candidate.is_file():
-            raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
+            raise QueryFileNotFoundError(name)
         text = candidate.read_text(encoding="utf-8")
         has_header = any(line.startswith("#+") for line in text.splitlines())
-        return parse_query_file(candidate, require_header=has_header)
+        return with_vocabularies(data_dir, parse_query_file(candidate, require_header=has_header))
     path = data_dir.queries_dir / f"{name}.rq"
     if not re.match(r"^[A-Za-z0-9_.-]+$", name) or not path.is_file():
-        raise QueryNotFoundError(name, [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))])
-    return parse_query_file(path, check=False)
+        import difflib
+
+        available = [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+        close = difflib.get_close_matches(name.lower(), available, n=3, cutoff=0.6)
+        raise QueryNotFoundError(name, available, close)
+    return with_vocabularies(data_dir, parse_query_file(path, check=False))
+
+
+# ---------------------------------------------------------------------------
+# Controlled vocabularies (the concepts of a skos:ConceptScheme in ontology/)
+# ---------------------------------------------------------------------------
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SCHEMES: dict = {}
+
+
+def concept_schemes(data_dir: DataDir) -> dict[str, list[tuple[str, str]]]:
+    """``{scheme IRI: [(concept IRI, label), ...]}`` for every skos:inScheme in the ontology
+    files, in file order (read with pyoxigraph; memoised on the files' sizes and times)."""
+    import pyoxigraph as ox
+
+    files = data_dir.ontology_files()
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if key not in _SCHEMES:
+        schemes: dict[str, list[str]] = {}
+        labels: dict[str, dict[str, str]] = {}
+        for path in files:
+            try:
+                triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+            except (OSError, SyntaxError, ValueError):
+                continue  # kg check / kg reason report an unparsable ontology file
+            for t in triples:
+                if not isinstance(t.subject, ox.NamedNode):
+                    continue
+                if t.predicate.value == SKOS + "inScheme" and isinstance(t.object, ox.NamedNode):
+                    members = schemes.setdefault(t.object.value, [])
+                    if t.subject.value not in members:
+                        members.append(t.subject.value)
+                elif t.predicate.value in (SKOS + "prefLabel", RDFS_LABEL) and isinstance(t.object, ox.Literal):
+                    labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, t.object.value)
+        _SCHEMES.clear()
+        _SCHEMES[key] = {scheme: [(c, labels.get(c, {}).get(SKOS + "prefLabel") or
+                                   labels.get(c, {}).get(RDFS_LABEL) or _local(c)) for c in members]
+                         for scheme, members in schemes.items()}
+    return _SCHEMES[key]
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri)[-1]
+
+
+def with_vocabularies(data_dir: DataDir, query: StoredQuery) -> StoredQuery:
+    """``query`` with ``values`` set on each iri parameter whose example is a concept of a
+    concept scheme (``status``, e.g. mqm:status-confirmed: the epistemic statuses)."""
+    from dataclasses import replace
+
+    if not any(p.type == "iri" for p in query.params):
+        return query
+    schemes = concept_schemes(data_dir)
+    params = []
+    for param in query.params:
+        if param.type == "iri":
+            example = expand_iri(param.example)
+            members = next((m for m in schemes.values() if any(iri == example for iri, _ in m)), None)
+            if members:
+                param = replace(param, values=tuple((iri, label) for iri, label in members))
+        params.append(param)
+    query.params = params
+    return query
+
+
+def controlled_value(param: Param, raw: str) -> str:
+    """The IRI among ``param.values`` that ``raw`` names: the IRI in any form, its label, its
+    local name, or its local name without the prefix all values share (``confirmed`` for
+    mqm:status-confirmed). ParameterError listing the allowed values otherwise."""
+    import difflib
+
+    try:
+        iri = expand_iri(raw)
+    except ValueError:
+        iri = None
+    if iri in {v for v, _ in param.values}:
+        return iri
+    locals_ = [_local(v) for v, _ in param.values]
+    common = _common_prefix(locals_)
+    forms: dict[str, set[str]] = {}
+    for (value, label), local in zip(param.values, locals_):
+        for form in (label, local, local[len(common):]):
+            if form:
+                forms.setdefault(form.casefold(), set()).add(value)
+    wanted = raw.strip()
+    wanted = wanted.split(":", 1)[1] if re.match(r"^[A-Za-z][\w-]*:[^/]", wanted) else wanted
+    hits = forms.get(wanted.strip("<>").casefold(), set())
+    if len(hits) == 1:
+        return next(iter(hits))
+    close = difflib.get_close_matches(wanted.casefold(), [short.casefold() for _, short in param.values], n=3)
+    hint = f"did you mean: {', '.join(close)}" if close else None
+    raise ParameterError(f"parameter {param.name!r}: {raw!r} is not one of its values: {param.allowed()}",
+                         hint=hint)
+
+
+def _common_prefix(words: list[str]) -> str:
+    """The longest prefix ending in '-' or '_' that every word has (``status-``)."""
+    if len(words) < 2:
+        return ""
+    prefix = words[0]
+    for word in words[1:]:
+        while not word.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max(prefix.rfind("-"), prefix.rfind("_"))
+    return prefix[:cut + 1] if cut >= 0 else ""
 
 
 # ---------------------------------------------------------------------------
@@ -250,6 +390,8 @@ def coerce(param: Param, raw: str):
         return ParameterError(f"parameter {param.name!r}: {raw!r} is not a valid {param.type}; expected {expected}")
 
     if param.type == "iri":
+        if param.values:
+            return ox.NamedNode(controlled_value(param, raw))
         try:
             return ox.NamedNode(expand_iri(raw))
         except ValueError as exc:
@@ -340,23 +482,55 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     else:
         headerless = not query.title
     terms = dict(bindings or {})
-    terms.update(bind(query, params or {}, headerless=headerless, provided=set(terms)))
+    given = bind(query, params or {}, headerless=headerless, provided=set(terms))
+    terms.update(given)
     if engine == "oxigraph":
         refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES)
         if store is None:
             from kg.cache import open_store
 
             store = open_store(data_dir, progress=progress)
-        return run_oxigraph(store, query.text, terms)
-    if engine == "rdflib":
+        result = run_oxigraph(store, query.text, terms)
+    elif engine == "rdflib":
         from kg.cache import ensure_cache
 
         entry = ensure_cache(data_dir, progress=progress)
         dataset = cached_rdflib_dataset(entry)
         refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES,
                       local_graphs=[str(g.identifier) for g in dataset.graphs()])
-        return run_rdflib(dataset, query.text, terms)
-    raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
+        result = run_rdflib(dataset, query.text, terms)
+    else:
+        raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
+    result.warnings += unknown_iri_warnings(data_dir, given, params or {}, store=store)
+    return result
+
+
+def unknown_iri_warnings(data_dir: DataDir, terms: dict, raw: dict, *, store=None) -> list[str]:
+    """A warning for each IRI in ``terms`` (bound from the strings ``raw``) that occurs in no
+    triple of the KG, with up to 3 entities whose label or local name is close to it."""
+    import pyoxigraph as ox
+
+    unknown = {name: term for name, term in terms.items() if isinstance(term, ox.NamedNode)}
+    if not unknown:
+        return []
+    if store is None:
+        from kg.cache import open_store
+
+        store = open_store(data_dir)
+    warnings = []
+    for name, term in sorted(unknown.items()):
+        if next(iter(store.quads_for_pattern(term, None, None)), None) is not None or \
+                next(iter(store.quads_for_pattern(None, None, term)), None) is not None:
+            continue
+        from kg.prefixes import shorten
+        from kg.whois import suggest_entities
+
+        local = re.split(r"[#/:]", raw.get(name, term.value).strip("<>"))[-1]
+        close = suggest_entities(store, local.replace("-", " ").replace("_", " "), n=3)
+        hint = "; did you mean: " + ", ".join(f"{iri} ({label})" for iri, label in close) if close else ""
+        warnings.append(f"parameter {name!r}: {shorten(term.value)} names nothing in the KG, "
+                        f"so the query may return no rows{hint}")
+    return warnings
 
 
 def run_oxigraph(store, text: str, terms: dict) -> QueryResult:
@@ -387,15 +561,44 @@ def run_oxigraph(store, text: str, terms: dict) -> QueryResult:
 
 
 def _syntax_error(text: str, message: str) -> QuerySyntaxError:
+    return QuerySyntaxError(syntax_error_text(text, message))
+
+
+def syntax_error_text(text: str, message: str) -> str:
+    """pyoxigraph's SyntaxError ``message`` about ``text`` in plain words: line, column, a caret,
+    and ``unknown prefix 'foo:'`` (with the predeclared ones) where a prefix is undeclared."""
     match = re.search(r"at (\d+):(\d+)", message)
     if not match:
-        return QuerySyntaxError(f"SPARQL syntax error: {message}")
+        return f"SPARQL syntax error: {message}"
     line, column = int(match.group(1)), int(match.group(2))
     lines = text.splitlines() or [""]
     source = lines[line - 1] if 0 < line <= len(lines) else ""
-    first = message.splitlines()[0]
-    return QuerySyntaxError(f"SPARQL syntax error at line {line}, column {column}: {first}\n"
-                            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+    first = message.splitlines()[0] if message else "invalid query"
+    # pyoxigraph words an undeclared prefix as "expected one of ..., Prefix not found, ..." or,
+    # in subject or predicate position, as "expected OPTIONAL": look for one before the error.
+    offset = sum(len(text_line) + 1 for text_line in lines[:line - 1]) + max(column - 1, 0)
+    prefix = _undeclared_prefix(text, offset, anywhere="Prefix not found" in message)
+    if prefix is not None:
+        first = unknown_prefix_message(prefix)
+    return (f"SPARQL syntax error at line {line}, column {column}: {first}\n"
+            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+
+
+def _undeclared_prefix(text: str, offset: int, *, anywhere: bool = False) -> str | None:
+    """The last prefix used before ``offset`` in ``text`` (with ``anywhere``, else the first
+    after it) that neither a PREFIX declaration in the text nor PREFIXES declares."""
+    declared = set(PREFIXES) | set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:", text))
+    name = re.compile(r"(?<![\w?$<:/#@-])([A-Za-z][\w-]*(?:\.[\w-]+)*):(?!//)")
+
+    def undeclared(part: str) -> list[str]:
+        part = re.sub(r"<[^>\s]*>|\"[^\"\n]*\"|'[^'\n]*'|#[^\n]*", " ", part)
+        return [m.group(1) for m in name.finditer(part) if m.group(1) not in declared]
+
+    before = undeclared(text[:offset])
+    if before:
+        return before[-1]
+    after = undeclared(text[offset:]) if anywhere else []
+    return after[0] if after else None
 
 
 def inject_values(text: str, terms: dict) -> str:
@@ -553,6 +756,9 @@ def run_rdflib(graph, text: str, terms: dict) -> QueryResult:
 
 
 def _rdflib_syntax_error(text: str, exc: Exception) -> QuerySyntaxError:
+    unknown = re.match(r"Unknown namespace prefix\s*:\s*(\S+)", str(exc))
+    if unknown:  # rdflib raises it while translating, with no position
+        return QuerySyntaxError(f"SPARQL syntax error: {unknown_prefix_message(unknown.group(1))}")
     line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
     if line:
         return _syntax_error(text, f"{getattr(exc, 'msg', exc)} at {line}:{column}")

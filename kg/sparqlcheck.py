@@ -154,7 +154,9 @@ def _absolute(term, prefixes: dict, base: str | None) -> str:
     if isinstance(term, CompValue) and term.name == "pname":
         prefix = _field(term, "prefix") or ""
         if prefix not in prefixes:
-            raise QuerySyntaxError(f"SPARQL syntax error: unknown prefix {prefix!r}")
+            from kg.prefixes import unknown_prefix_message
+
+            raise QuerySyntaxError(f"SPARQL syntax error: {unknown_prefix_message(prefix)}")
         return prefixes[prefix] + (_field(term, "localname") or "")
     return urljoin(base, str(term)) if base else str(term)
 

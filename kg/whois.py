@@ -1,10 +1,23 @@
 """`kg whois`: resolve any spelling of a name to an entity, and build its profile.
 
-Names are compared on a normalised key (case folded, diacritics and punctuation removed,
-honorifics such as Dr, Mr, Syed, Barrister, Gen, Retd dropped, spaces collapsed), then on
-a transliteration key that folds the usual romanisation variants of Urdu names
-(q/k, w/v, ph/f, doubled letters, and the vowels, which romanisations disagree on most),
-so Kaimkhani finds Qaimkhani and Subazwari finds Sabzwari. Runs on the cached store.
+One policy, for whois and every ``--about``: an exact or normalised match resolves; anything
+fuzzier is a ranked list of suggestions (ResolveError, exit 1). Normalised means:
+
+* the normalised key: case folded, diacritics and punctuation removed, honorifics such as Dr,
+  Mr, Syed, Barrister, Gen, Retd dropped, spaces collapsed ("dr. sagheer ahmed");
+* the romanisation key, which folds the usual romanisation variants of Urdu names: q/k, w/v,
+  ph/f, ee/i, oo/u, doubled letters, and a vowel's quality (Kaimkhani = Qaimkhani,
+  Anis = Anees); a vowel dropped or added, or a consonant changed, is not folded
+  ("Mustfa Kaml", "Qaimkani" are suggestions), and the same key without word boundaries
+  (Ishratul Ibad = Ishrat-ul-Ebad);
+* an acronym (one word of 2 to 6 letters) matches a name that is that acronym, or whose words'
+  initials are exactly it (PSP, Pak Sarzameen Party), never another organisation's words
+  (PPP is not MQM-P);
+* every word of the query is a word of the name (Subazwari, of Faisal Subazwari).
+
+Several entities on one rule: ambiguous (exit 1, the candidates). Suggestions are ranked by a
+similarity of the whole name (difflib ratios of the normalised and romanised names, and of
+each query word to its best-matching word of the name), best first. Runs on the cached store.
 """
 from __future__ import annotations
 
@@ -51,21 +64,45 @@ def normalise(name: str) -> str:
     return " ".join(tokens)
 
 
+def _romanise_word(word: str) -> str:
+    w = word.replace("ph", "f").replace("q", "k").replace("w", "v").replace("ck", "k")
+    w = w.replace("ee", "i").replace("oo", "u")
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return re.sub(r"[aeiouy]+", "a", w)
+
+
 def translit_key(name: str) -> str:
-    """Consonant skeleton of each word after folding romanisation variants."""
-    words = []
-    for word in normalise(name).split():
-        w = word.replace("ph", "f").replace("q", "k").replace("w", "v").replace("ck", "k")
-        w = re.sub(r"(.)\1+", r"\1", w)
-        skeleton = w[0] + re.sub(r"[aeiouy]", "", w[1:]) if w else w
-        skeleton = re.sub(r"(.)\1+", r"\1", skeleton)
-        words.append(skeleton)
-    return " ".join(words)
+    """Each word after folding romanisation variants and vowel quality (not vowel presence)."""
+    return " ".join(_romanise_word(word) for word in normalise(name).split())
 
 
 def compact_key(name: str) -> str:
-    """The transliteration key with word boundaries ignored (Ishratul Ibad = Ishrat-ul-Ebad)."""
-    return translit_key(normalise(name).replace(" ", ""))
+    """The romanisation key with word boundaries ignored (Ishratul Ibad = Ishrat-ul-Ebad)."""
+    return _romanise_word(normalise(name).replace(" ", ""))
+
+
+def initials(name: str) -> str:
+    """The first letters of a name's words (Pak Sarzameen Party: psp)."""
+    return "".join(word[0] for word in normalise(name).split())
+
+
+def _acronym_shaped(text: str) -> bool:
+    """One word of 2 to 6 letters, written in capitals or without a vowel (PPP, psp)."""
+    return bool(re.fullmatch(r"[A-Za-z]{2,6}", text)) and (text.isupper() or not re.search(r"[aeiouy]", text, re.I))
+
+
+def similarity(query: str, label: str) -> float:
+    """How alike two names are, 0 to 1, over the whole name: the best of difflib's ratio of
+    the normalised names, of their romanisation keys, and of each query word to its
+    best-matching word of the label (averaged over the query's words, times 0.9)."""
+    a, b = normalise(query), normalise(label)
+    if not a or not b:
+        return 0.0
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    roman = difflib.SequenceMatcher(None, translit_key(query), translit_key(label)).ratio()
+    words = b.split()
+    per_word = [max(difflib.SequenceMatcher(None, q, w).ratio() for w in words) for q in a.split()]
+    return max(ratio, roman, 0.9 * sum(per_word) / len(per_word))
 
 
 @dataclass
@@ -84,6 +121,7 @@ def _label_index(store) -> dict[str, dict]:
 
 def resolve(data_dir: DataDir, name: str, *, store=None) -> Match:
     """The one entity ``name`` designates; ResolveError (ambiguous or unknown) otherwise."""
+
     from kg.cache import open_store
     from kg.queries import expand_iri
 
@@ -104,27 +142,58 @@ def resolve(data_dir: DataDir, name: str, *, store=None) -> Match:
         if not key:
             break
         hits = sorted({iri for iri, entry in index.items() if any(matcher(l) == key for l in entry["labels"])})
-        if len(hits) == 1:
-            return Match(hits[0], index[hits[0]]["pref"])
         if hits:
-            raise ResolveError(f"{name!r} is ambiguous; candidates:",
-                               [(_short(i), index[i]["pref"]) for i in hits], ambiguous=True)
-    # Every word of the query occurs in one entity's label (e.g. "Qaimkhani").
-    words = set(normalise(text).split()) | set()
-    keys = set(translit_key(text).split())
-    hits = sorted({iri for iri, entry in index.items()
-                   if any(words <= set(normalise(l).split()) or keys <= set(translit_key(l).split())
-                          for l in entry["labels"])}) if words else []
-    if len(hits) == 1:
-        return Match(hits[0], index[hits[0]]["pref"])
-    if hits:
-        raise ResolveError(f"{name!r} is ambiguous; candidates:",
-                           [(_short(i), index[i]["pref"]) for i in hits], ambiguous=True)
-    labels = {normalise(l): iri for iri, entry in index.items() for l in entry["labels"]}
-    close = difflib.get_close_matches(normalise(text), list(labels), n=5, cutoff=0.6)
-    suggestions = sorted({(_short(labels[c]), index[labels[c]]["pref"]) for c in close})
+            return _one_or_ambiguous(name, hits, index)
+    key = normalise(text)
+    if re.fullmatch(r"[A-Za-z]{2,6}", text):  # an acronym: a name whose words' initials it is
+        hits = sorted({iri for iri, entry in index.items()
+                       if any(len(normalise(l).split()) > 1 and initials(l) == key for l in entry["labels"])})
+        if hits:
+            return _one_or_ambiguous(name, hits, index)
+    if key and not _acronym_shaped(text):
+        # Every word of the query is a word of one entity's label (e.g. "Subazwari"): the words
+        # as normalised, or romanised when both have three letters or more (never an initial).
+        words = key.split()
+
+        def has_words(label: str) -> bool:
+            theirs = normalise(label).split()
+            roman = {_romanise_word(w) for w in theirs if len(w) >= 3}
+            return all(w in theirs or (len(w) >= 3 and _romanise_word(w) in roman) for w in words)
+
+        hits = sorted({iri for iri, entry in index.items() if any(has_words(l) for l in entry["labels"])})
+        if hits:
+            return _one_or_ambiguous(name, hits, index)
+    suggestions = [(_short(iri), index[iri]["pref"]) for iri, _score in suggest(index, text, n=5)]
     message = f"no entity named {name!r}" + ("; did you mean:" if suggestions else "")
     raise ResolveError(message, suggestions, ambiguous=False)
+
+
+def _one_or_ambiguous(name: str, hits: list[str], index: dict) -> Match:
+    """The Match when one entity is hit; ResolveError (ambiguous) when several are."""
+    if len(hits) == 1:
+        return Match(hits[0], index[hits[0]]["pref"])
+    raise ResolveError(f"{name!r} is ambiguous; candidates:",
+                       [(_short(i), index[i]["pref"]) for i in hits], ambiguous=True)
+
+
+def suggest(index: dict, text: str, *, n: int = 5, cutoff: float = 0.6) -> list[tuple[str, float]]:
+    """``[(iri, score)]``: the ``n`` entities whose names are most like ``text`` (similarity
+    over every label, the best counting), best first, ties by preferred label."""
+    scored = []
+    for iri, entry in index.items():
+        score = max(similarity(text, label) for label in entry["labels"])
+        if score >= cutoff:
+            scored.append((-score, entry["pref"], iri))
+    return [(iri, -score) for score, _pref, iri in sorted(scored)[:n]]
+
+
+def suggest_entities(store, text: str, *, n: int = 3) -> list[tuple[str, str]]:
+    """``[(short IRI, label)]`` of the entities of the KG whose label or local name is most
+    like ``text`` (a name, or an IRI's local name such as sagheer-ahmad), best first."""
+    index = _label_index(store)
+    for iri, entry in index.items():
+        entry["labels"].add(iri[len(KG):].replace("-", " "))
+    return [(_short(iri), index[iri]["pref"]) for iri, _ in suggest(index, text, n=n)]
 
 
 def _short(iri: str) -> str:
@@ -228,4 +297,4 @@ def _dedupe(rows: list[dict]) -> list[dict]:
     return out
 
 
-__all__ = ["normalise", "translit_key", "resolve", "profile", "Profile", "ResolveError", "PREFIXES"]
+__all__ = ["normalise", "translit_key", "resolve", "suggest", "suggest_entities", "similarity", "profile", "Profile", "ResolveError", "PREFIXES"]

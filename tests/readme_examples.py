@@ -43,8 +43,9 @@ Normalisations (the only changes made to what a command prints):
   and in the output;
 * `Run(..., data_copy=True)` runs the command with `--data-dir COPY` on a temporary copy of
   ontology/, data/ and queries/ (so `kg add` never writes to this repository); the command is
-  shown without it, and `COPY/` is removed from the output, so the file written reads
-  `data/new-article.ttl` (relative to the data dir) where `kg add` prints its absolute path;
+  shown without it, `COPY/` is removed from the output, so a file in it reads
+  `data/new-article.ttl` (relative to the data dir) should a command print its absolute path,
+  and the data dir itself (`kg add` names the one it wrote to) is shown as `/path/to/mqm-kg`;
 * `Background(..., cut="; store ")` cuts a server's start-up line where that text begins and
   shows `; ...` instead (the cache path and the process id that follow change every run).
 
@@ -223,7 +224,7 @@ def _run(example: Run, ports: dict[int, int], scratch: Path) -> str:
         if example.data_copy:
             copy = _copy_data_dir(Path(tempfile.mkdtemp(dir=scratch)))
             args = ["--data-dir", str(copy), *args]
-            strip.append(f"{copy}{os.sep}")
+            strip += [(f"{copy}{os.sep}", ""), (str(copy), "/path/to/mqm-kg")]
         code, out, err, both = _run_kg(args, cwd)
     elif args[0] == "curl":
         code, out, err, both = _run_program(args, cwd)
@@ -234,8 +235,8 @@ def _run(example: Run, ports: dict[int, int], scratch: Path) -> str:
         raise ExampleError(f"README example `{example.cmd}` exited with {code}, expected {example.exit_code}:\n{both}")
     show_err = example.stderr if example.stderr is not None else code != 0
     text = both if show_err else out
-    for prefix in strip:
-        text = text.replace(prefix, "")
+    for volatile_text, shown in strip:
+        text = text.replace(volatile_text, shown)
     text = _with_ports(text, ports, to_real=False)
     _guard(example.cmd, text, _volatile(volatile))
     return text

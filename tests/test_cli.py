@@ -108,7 +108,7 @@ def test_query_out_file(tmp_path, repo):
     (["query"], ["exactly one of"]),
     (["query", "defections", "-f", "turtle"], ["does not apply to SELECT"]),
     (["query", FIXTURES / "queries" / "bad-param-type.rq"], ["bad-param-type.rq:3", "unknown type"]),
-    (["query", "missing.rq"], ["no stored query named 'missing.rq'"]),
+    (["query", "missing.rq"], ["no such file: missing.rq"]),
     (["--data-dir", "/nonexistent/kg", "queries"], ["not a data dir"]),
     (["export", "--format", "yaml"], ["Invalid value"]),
 ])

@@ -79,8 +79,12 @@ def test_data_dir_resolution_order(tmp_path, monkeypatch):
     assert resolve_data_dir().root == ROOT
     other = copy_data_dir(tmp_path / "other")
     monkeypatch.setenv("KG_DATA_DIR", str(other))
+    monkeypatch.chdir(tmp_path)  # outside any data dir: the environment decides
     assert resolve_data_dir().root == other.resolve()
     assert resolve_data_dir(ROOT).root == ROOT  # --data-dir wins over the environment
+    monkeypatch.chdir(ROOT / "kg")  # inside a clone: the clone wins over the environment
+    assert resolve_data_dir().root == ROOT
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(DataDirError):
         resolve_data_dir(tmp_path / "empty")
     monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "missing"))

@@ -107,15 +107,11 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
 
 
 def _syntax_message(text: str, message: str) -> str:
+    from kg.queries import syntax_error_text
+
     first = message.splitlines()[0] if message else "invalid query"
-    match = re.search(r"at (\d+):(\d+)", message)
-    if not match:
-        return f"SPARQL syntax error: {first}"
-    line, column = int(match.group(1)), int(match.group(2))
-    lines = text.splitlines() or [""]
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    return (f"SPARQL syntax error at line {line}, column {column}: {first}\n"
-            f"  {source}\n  {' ' * max(column - 1, 0)}^")
+    return syntax_error_text(text, message) if re.search(r"at \d+:\d+", message) else \
+        f"SPARQL syntax error: {first}"
 
 
 def truncation_headers(limited: Limited) -> dict:
