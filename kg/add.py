@@ -97,7 +97,7 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
     from kg.fastreason import engine_for
 
     report = None
-    if engine_for(data_dir, [source]) == "fast":  # large KG: shapes as SPARQL on pyoxigraph
+    if engine_for(data_dir, [source], task="validation") == "fast":  # large KG: shapes as SPARQL on pyoxigraph
         read_bytes(source)  # the same size and safety checks as below
         report = _fast_report(data_dir, source, target, full=full, progress=progress)
     if report is None:

@@ -228,7 +228,7 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None,
     with _staging(root, entry.path.name) as staging:
         staged = CacheEntry(staging / entry.path.name)
         built = False
-        if engine_for(data_dir) == "fast":  # large inputs: pyoxigraph + Nemo (kg.fastreason)
+        if engine_for(data_dir) == "fast":  # the default: pyoxigraph + Nemo (kg.fastreason)
             try:
                 build_entry_fast(data_dir, staged, progress=progress, max_seconds=max_seconds,
                                  max_triples=max_triples)

@@ -1150,13 +1150,20 @@ def reason_files(ontology_paths, data_paths, *, cache_dir: Path | None = None,
 # ---------------------------------------------------------------------------
 
 ENGINE_ENV = "KG_ENGINE"
-#: Inputs (ontology, shapes, data) larger than this use Nemo and pyoxigraph by default;
-#: smaller ones keep the reference engines (owlrl, pyshacl), which are quick there.
+#: Inputs (ontology, shapes, data) larger than this are validated with the shapes-as-SPARQL
+#: validator (kg.fastvalidate) by default; smaller ones keep pyshacl, which is quick there.
 FAST_THRESHOLD_BYTES = 1_000_000
 
 
-def engine_for(data_dir, extra_files=()) -> str:
-    """"fast" or "reference", from $KG_ENGINE (fast | reference | auto) and the input size."""
+def engine_for(data_dir, extra_files=(), *, task: str = "reasoning") -> str:
+    """"fast" or "reference" for ``task`` ("reasoning" or "validation"), from $KG_ENGINE
+    (fast | reference | auto) and, for validation, the input size.
+
+    auto: reasoning is fast at every size (Nemo is proven against owlrl:
+    tests/test_reasoner_differential.py, test_fastreason.py); validation is fast from
+    FAST_THRESHOLD_BYTES of input (the shapes-as-SPARQL validator refuses what it cannot
+    translate, and pyshacl then runs).
+    """
     choice = os.environ.get(ENGINE_ENV, "auto").strip().lower()
     if choice in ("fast", "nemo", "oxigraph"):
         return "fast"
@@ -1164,6 +1171,10 @@ def engine_for(data_dir, extra_files=()) -> str:
         return "reference"
     if choice not in ("", "auto"):
         raise KGError(f"{ENGINE_ENV}={choice!r}: expected auto, fast or reference")
+    if task == "reasoning":
+        return "fast"
+    if task != "validation":
+        raise ValueError(f"unknown task {task!r}")
     size = sum(p.stat().st_size for p in list(data_dir.input_files()) + [Path(f) for f in extra_files]
                if Path(p).is_file())
     return "fast" if size >= FAST_THRESHOLD_BYTES else "reference"

@@ -85,7 +85,7 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
     if dataset is None:
         from kg.fastreason import engine_for
 
-        if engine_for(data_dir, files) == "fast":  # large inputs: shapes as SPARQL (kg.fastvalidate)
+        if engine_for(data_dir, files, task="validation") == "fast":  # large inputs: shapes as SPARQL (kg.fastvalidate)
             from kg.fastvalidate import fast_or_none
 
             report = fast_or_none(data_dir, files)
