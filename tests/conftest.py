@@ -98,3 +98,15 @@ def data_copy(tmp_path, repo):
     from kg.paths import DataDir
 
     return DataDir(copy_data_dir(tmp_path / "kgdata"))
+
+
+#: The slowest modules (about a minute each on one core; `--durations` shows them), run
+#: first: with one module per worker (``--dist loadfile``), a long module started last
+#: leaves the other core idle at the end.
+SLOW_MODULES = ("test_queries_10k.py", "test_reasoner_differential.py", "test_queries_catalogue.py",
+                "test_add_hardening.py", "test_backends.py", "test_serve_limits.py", "test_fastreason.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_MODULES)))  # stable: order kept within
