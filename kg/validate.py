@@ -47,6 +47,10 @@ class ValidationReport:
     violations: list[Violation] = field(default_factory=list)
     results_graph: object = None  # rdflib Graph of the SHACL validation report
     inference: str = DEFAULT_INFERENCE
+    engine: str = ""
+    """"fast" or "reference" when the caller chose between them (kg.validate_shapes)."""
+    fallback: str | None = None
+    """Why the fast engine was not used, when it refused the shapes."""
 
     @property
     def counts(self) -> dict[str, int]:

@@ -1,0 +1,203 @@
+"""Validate given files against a given shapes graph: ``kg validate --shapes SHAPES FILE...``.
+
+Unlike ``kg.validate`` (the KG against ``ontology/shapes.ttl``), the data graph is the union of
+the files alone: no ontology, no KG, and no inference unless asked (``inference="rdfs"``).
+Engines:
+
+* ``reference``: pyshacl.
+* ``fast``: the shapes translated to SPARQL on pyoxigraph (``kg.fastvalidate``); a shapes
+  graph it cannot translate soundly raises ``UnsupportedShape`` naming the construct.
+* ``auto`` (the default): fast, and pyshacl where the fast path refuses (``report.fallback``
+  says why).
+
+The report's terms are written in full, the same on both engines: IRIs without brackets,
+literals as in N-Triples (``"5"^^<http://www.w3.org/2001/XMLSchema#int>``), blank nodes as
+``_:`` labels, paths in SPARQL syntax with ``<IRI>``s.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.errors import KGError
+from kg.fastvalidate import UnsupportedShape
+from kg.validate import ValidationReport, Violation
+
+ENGINES = ("auto", "fast", "reference")
+INFERENCES = ("none", "rdfs")
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none") -> ValidationReport:
+    """Validate the union of ``files`` against the shapes in ``shapes_path``.
+
+    Raises ParseError for an unreadable file, UnsupportedShape when ``engine="fast"`` cannot
+    translate the shapes, ShapesError when pyshacl cannot use them.
+    """
+    from kg.load import parse_file
+    from kg.rdfio import check_input_files
+
+    if engine not in ENGINES:
+        raise KGError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if inference not in INFERENCES:
+        raise KGError(f"unknown inference {inference!r}: expected one of {', '.join(INFERENCES)}")
+    if not files:
+        raise KGError("no data files given", hint="kg validate --shapes SHAPES.ttl FILE...")
+    paths = [Path(f) for f in files]
+    check_input_files([Path(shapes_path)] + paths)  # nesting, HTML, JSON-LD drops, no triples
+    shapes = parse_file(Path(shapes_path))
+    data = parse_file(paths[0])
+    for path in paths[1:]:
+        data += parse_file(path)
+    fallback = None
+    if engine in ("auto", "fast"):
+        try:
+            report = _fast(shapes, data, inference)
+            report.engine = "fast"
+            return report
+        except UnsupportedShape as exc:
+            if engine == "fast":
+                construct = exc.message.replace(SH, "sh:")  # short enough to be shown whole
+                raise UnsupportedShape(f"the fast validator cannot translate {Path(shapes_path)}: {construct}",
+                                       hint="use --engine auto or reference (pyshacl)") from None
+            fallback = exc.message
+    report = _reference(shapes, data, inference, shapes_path)
+    report.engine = "reference"
+    report.fallback = fallback
+    return report
+
+
+# -- the engines ---------------------------------------------------------------
+
+def _fast(shapes, data, inference: str) -> ValidationReport:
+    import pyoxigraph as ox
+
+    from kg.fastvalidate import CompiledShapes, validate_store
+    from kg.terms import rdflib_to_ox
+
+    if inference != "none":
+        raise UnsupportedShape(f"inference={inference} on a data graph of its own is not translated")
+    compiled = CompiledShapes.from_graph(shapes)
+    store = ox.Store()
+    store.extend([ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in data])
+    results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
+    paths, shapes_named = _fast_texts(shapes)
+    violations = [Violation(focus=_plain(r.focus), path=paths.get(r.path, r.path), value=r.value,
+                            component=r.component, message=r.message or "(no message)",
+                            severity=r.severity, shape=shapes_named.get(r.shape, _plain(r.shape)),
+                            source_file=None)
+                  for r in results]
+    return _report(violations)
+
+
+def _fast_texts(shapes) -> tuple[dict, dict]:
+    """kg.fastvalidate names paths and blank-node shapes by descriptions (kg.validate's
+    texts); map them back to this module's texts: (path map, shape map)."""
+    from rdflib import BNode, URIRef
+
+    from kg.validate import _path_text, _term_text
+
+    paths = {}
+    for node in set(shapes.objects(None, URIRef(SH + "path"))):
+        paths.setdefault(_path_text(node, shapes), _rdflib_path(node, shapes))
+    described: dict[str, set] = {}
+    for node in set(shapes.subjects()):
+        if isinstance(node, BNode):
+            described.setdefault(_term_text(node, shapes), set()).add(node)
+    named = {text: _term(next(iter(nodes))) for text, nodes in described.items() if len(nodes) == 1}
+    return paths, named
+
+
+def _reference(shapes, data, inference: str, shapes_path) -> ValidationReport:
+    import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
+    from rdflib import Graph, URIRef
+
+    from kg.errors import ShapesError
+
+    try:
+        _conforms, results, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference=inference, advanced=True, allow_warnings=False,
+            abort_on_first=False)
+    except ReportableRuntimeError as exc:
+        reason = " ".join(str(getattr(exc, "message", None) or exc).split())
+        raise ShapesError(f"{shapes_path}: pyshacl cannot validate with these shapes: {reason}",
+                          path=Path(shapes_path), reason=reason) from None
+    if not isinstance(results, Graph):
+        raise ShapesError(f"{shapes_path}: pyshacl cannot validate with these shapes: {results}",
+                          path=Path(shapes_path), reason=str(results))
+    sh = lambda local: URIRef(SH + local)  # noqa: E731
+    violations = []
+    for result in results.subjects(sh("resultSeverity"), None):
+        value = results.value(result, sh("value"))
+        messages = sorted(str(m) for m in results.objects(result, sh("resultMessage")))
+        violations.append(Violation(
+            focus=_term(results.value(result, sh("focusNode"))),
+            path=_rdflib_path(results.value(result, sh("resultPath")), results),
+            value=_term(value) if value is not None else None,
+            component=str(results.value(result, sh("sourceConstraintComponent"))),
+            message=" / ".join(messages) or "(no message)",
+            severity=str(results.value(result, sh("resultSeverity"))).replace(SH, ""),
+            shape=_term(results.value(result, sh("sourceShape"))),
+            source_file=None))
+    return _report(violations)
+
+
+def _report(violations) -> ValidationReport:
+    violations = sorted(set(violations), key=lambda v: (v.focus, v.path or "", v.component, v.value or "",
+                                                        v.shape or "", v.message))
+    conforms = not any(v.severity == "Violation" for v in violations)
+    return ValidationReport(conforms=conforms, violations=violations, inference="none")
+
+
+# -- term texts -----------------------------------------------------------------
+
+def _term(term) -> str | None:
+    """rdflib term -> IRI in full, N-Triples literal, or ``_:`` label."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        from kg.terms import rdflib_to_ox
+
+        return str(rdflib_to_ox(term))
+    return str(term)
+
+
+def _plain(text: str) -> str:
+    """N-Triples text of an IRI -> the IRI; literals and blank nodes stay as they are."""
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
+
+
+def _rdflib_path(node, graph) -> str | None:
+    """A SHACL path (rdflib) in SPARQL syntax: an IRI alone in full, else ``<a>/<b>``, ``^<a>``..."""
+    from rdflib import RDF, BNode, URIRef
+    from rdflib.collection import Collection
+
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return str(node)
+
+    def text(n) -> str:
+        if isinstance(n, URIRef):
+            return f"<{n}>"
+        if not isinstance(n, BNode):
+            return "?"
+        if (n, RDF.first, None) in graph:
+            return "/".join(text(i) for i in Collection(graph, n))
+        for local, fmt in (("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
+                           ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
+            inner = graph.value(n, URIRef(SH + local))
+            if inner is None:
+                continue
+            if fmt is None:
+                return "(" + "|".join(text(i) for i in Collection(graph, inner)) + ")"
+            return fmt.format(text(inner) if isinstance(inner, URIRef) else f"({text(inner)})")
+        return "?"
+
+    return text(node)
