@@ -45,15 +45,19 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     paths = [Path(f) for f in files]
     check_input_files([Path(shapes_path)] + paths)  # nesting, HTML, JSON-LD drops, no triples
     shapes = parse_file(Path(shapes_path))
-    data = parse_file(paths[0])
-    for path in paths[1:]:
-        data += parse_file(path)
+    data, origin = parse_file(paths[0]), {}
+    for path in paths:
+        graph = data if path == paths[0] else parse_file(path)
+        for node in list(graph.subjects()) + list(graph.objects()):
+            origin.setdefault(_term(node), str(path))  # where a focus node comes from
+        if graph is not data:
+            data += graph
     fallback = None
     if engine in ("auto", "fast"):
         try:
             report = _fast(shapes, data, inference)
             report.engine = "fast"
-            return report
+            return _with_origin(report, origin)
         except UnsupportedShape as exc:
             if engine == "fast":
                 construct = exc.message.replace(SH, "sh:")  # short enough to be shown whole
@@ -63,6 +67,13 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     report = _reference(shapes, data, inference, shapes_path)
     report.engine = "reference"
     report.fallback = fallback
+    return _with_origin(report, origin)
+
+
+def _with_origin(report: ValidationReport, origin: dict) -> ValidationReport:
+    from dataclasses import replace
+
+    report.violations = [replace(v, source_file=origin.get(v.focus)) for v in report.violations]
     return report
 
 
@@ -82,11 +93,17 @@ def _fast(shapes, data, inference: str) -> ValidationReport:
     results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
     paths, shapes_named = _fast_texts(shapes)
     violations = [Violation(focus=_plain(r.focus), path=paths.get(r.path, r.path), value=r.value,
-                            component=r.component, message=r.message or "(no message)",
+                            component=r.component, message=r.message or _default_message(r.component),
                             severity=r.severity, shape=shapes_named.get(r.shape, _plain(r.shape)),
                             source_file=None)
                   for r in results]
     return _report(violations)
+
+
+def _default_message(component: str) -> str:
+    """For a shape without sh:message: "sh:minLength not satisfied" (from the component's IRI)."""
+    local = component.replace(SH, "").replace("ConstraintComponent", "")
+    return f"sh:{local[:1].lower()}{local[1:]} not satisfied" if component.startswith(SH) else "constraint not satisfied"
 
 
 def _fast_texts(shapes) -> tuple[dict, dict]:
