@@ -456,6 +456,48 @@ def _check_summary(report) -> str:
     return line + (f"; {len(report.skipped)} skipped: {skipped}" if skipped else "")
 
 
+@cli.command("search")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--kind", help="Only nodes of this class (Defection, mqm:Fact...; subclasses included).")
+@click.option("--status", help="Only facts of this epistemic status (confirmed, claimed, alleged, denied...).")
+@click.option("--article", help="Only hits reported in this article (article-004 or kg:article-004).")
+@click.option("--speaker", help="Only hits attributed to this source (kg:mustafa-kamal...).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def search_cmd(ctx, text, kind, status, article, speaker, limit, fmt):
+    """Full-text search over labels, fact summaries, quotes, notes and counts, best first.
+
+    Spellings fold as in kg whois (case, diacritics, Kaimkhani/Qaimkhani); every word
+    must occur, as a word or the start of one. Each hit shows the node, its kind, status,
+    article and speaker, and the text with the match [marked]. Exit 1 when nothing matches.
+
+    Example: kg search kaimkhani joined --status confirmed
+    """
+    from kg.search import hits_json, search, search_index
+
+    hits = search(search_index(_data_dir(ctx), progress=_progress), " ".join(text), kind=kind, status=status,
+                  article=article, speaker=speaker, limit=limit)
+    if fmt == "json":
+        _emit(hits_json(hits))
+    else:
+        _emit(_hits_text(hits))
+    ctx.exit(0 if hits else 1)
+
+
+def _hits_text(hits) -> str:
+    if not hits:
+        return "No match.\n"
+    out = []
+    for i, hit in enumerate(hits, 1):
+        where = ", ".join(x for x in (hit.kind, (hit.status or "").replace("mqm:status-", ""), hit.article,
+                                      hit.speaker) if x)
+        out.append(f"{i}. {hit.node}  ({where})\n   {hit.field}: {hit.text}\n")
+        if hit.quote and hit.field != "quote":
+            out.append(f"   quote: \"{hit.quote}\"\n")
+    return "".join(out)
+
+
 @cli.command("whois")
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
