@@ -69,7 +69,8 @@ SELECT ?report ?article ?speaker ?quote WHERE {
 
 @dataclass
 class Hit:
-    node: str          # the node's IRI, shortened (kg:...)
+    iri: str           # the node's IRI
+    node: str          # the same, shortened (kg:...)
     kind: str          # its most specific mqm: class (local name)
     field: str         # label, summary, quote, note, count, definition or title
     text: str          # the text that matched, matches marked [like this]
@@ -246,7 +247,7 @@ def search(index: Path, text: str, *, kind: str | None = None, status: str | Non
     hits = []
     for text_, node, kind_, field_, status_, article_, details_, score in found:
         extra = json.loads(details_)
-        hits.append(Hit(node=shorten(node), kind=kind_, field=field_, text=mark(text_, words),
+        hits.append(Hit(iri=node, node=shorten(node), kind=kind_, field=field_, text=mark(text_, words),
                         status=shorten(status_) if status_ else None,
                         article=shorten(article_) if article_ else None,
                         speaker=shorten(extra["speaker"]) if extra["speaker"] else None,

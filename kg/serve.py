@@ -201,6 +201,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._resource(iri, params, suffix_fmt=None)
         if path.startswith("/query/"):
             return self._stored(unquote(path[len("/query/"):]), params)
+        if path == "/search":
+            return self._search(params)
         if path.startswith("/static/"):
             return _static(path[len("/static/"):])
         raise HTTPProblem(404, f"no such page: {path[:200]}")
@@ -332,6 +334,15 @@ class Handler(BaseHTTPRequestHandler):
         if not suffix_fmt:
             response.headers.setdefault("Vary", "Accept")
         return response
+
+    def _search(self, params: dict) -> Response:
+        """``/search?q=TEXT[&kind=&status=&article=&speaker=&format=json]``: kg search's hits."""
+        fmt = _first(params, "format") or ("json" if "application/json" in (self.headers.get("Accept") or "")
+                                           else "html")
+        if fmt not in ("html", "json"):
+            raise HTTPProblem(406, "search results are available as html or json")
+        args = {k: _first(params, k) or None for k in ("kind", "status", "article", "speaker")}
+        return self._job("search", html=fmt == "html", text=_first(params, "q") or "", fmt=fmt, **args)
 
     def _stored(self, name: str, params: dict) -> Response:
         requested = _first(params, "format")
@@ -484,8 +495,11 @@ def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None)
     """Start the worker pool and bind the HTTP server (not yet serving)."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     graphs = list_graphs(store_path)
+    from kg.search import search_index
+
     config = {"store_path": store_path, "data_root": str(data_dir.root), "max_rows": settings.max_rows,
-              "graphs": graphs, "max_memory_mb": settings.max_memory}
+              "graphs": graphs, "max_memory_mb": settings.max_memory,
+              "search_index": str(search_index(data_dir))}  # built here: the workers only read it
     pool = WorkerPool(config, size=settings.workers, timeout=settings.timeout, per_client=settings.per_client,
                       log=log)
     try:

@@ -1,8 +1,11 @@
 """kg search: full-text search (SQLite FTS5, bm25) over labels, summaries, quotes and notes."""
 import json
 import sqlite3
+from urllib.parse import urlencode
 
+import pytest
 from cli_helpers import KG, run_kg
+from serve_helpers import http, start_kg_serve
 
 from kg.search import fold_text, mark, query_words
 
@@ -80,3 +83,32 @@ def test_the_index_lives_in_the_cache_entry_and_follows_the_data(data_copy, tmp_
         assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] > 500  # every label, summary, quote...
         assert db.execute("SELECT text FROM docs WHERE node = ?", (KG + "zubair-qureshi-test",)).fetchall() == \
             [("Zubair Qureshiwala",)]
+
+
+# -- kg serve: /search and a search box on every page ---------------------------------
+
+@pytest.fixture(scope="module")
+def server(repo, kg_cache, tmp_path_factory):
+    srv = start_kg_serve(tmp_path_factory.mktemp("serve-search"), kg_cache, "--workers", "1")
+    yield srv
+    srv.stop()
+
+
+def test_serve_search_json_and_html(server):
+    status, headers, body = http("GET", server.base + "/search?" + urlencode(
+        {"q": "kaimkhani", "kind": "foaf:Person", "format": "json"}))
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    found = json.loads(body)
+    assert found[0]["node"] == "kg:anees-qaimkhani" and found[0]["iri"] == KG + "anees-qaimkhani"
+    status, _headers, body = http("GET", server.base + "/search?q=sagheer+joined&status=confirmed")
+    page = body.decode("utf-8")
+    assert status == 200 and 'href="/id/a001-defection-sagheer-ahmed"' in page
+    assert "<mark>Sagheer</mark>" in page and "<mark>joined</mark>" in page
+
+
+def test_every_page_has_the_search_box_and_queries_are_escaped(server):
+    for path in ("/", "/id/anees-qaimkhani", "/query/defections"):
+        status, _headers, body = http("GET", server.base + path)
+        assert status == 200 and b'action="/search"' in body, path
+    status, _headers, body = http("GET", server.base + "/search?" + urlencode({"q": "<script>alert(1)</script>"}))
+    assert status == 200 and b"<script>alert" not in body and b"&lt;script&gt;" in body

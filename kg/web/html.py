@@ -74,7 +74,10 @@ def page(title: str, body: str, *, alternates: list[tuple[str, str]] | None = No
         f"<title>{esc(title)} · MQM knowledge graph</title>"
         '<link rel="stylesheet" href="/static/style.css">'
         f"{links}</head><body>"
-        '<header><a href="/">MQM knowledge graph</a> · <a href="/sparql">SPARQL endpoint</a></header>'
+        '<header><a href="/">MQM knowledge graph</a> · <a href="/sparql">SPARQL endpoint</a>'
+        '<form class="search" method="get" action="/search" role="search">'
+        '<input type="search" name="q" placeholder="Search names, facts, quotes" aria-label="Search">'
+        '<button type="submit">Search</button></form></header>'
         f"<main>{body}</main>"
         "<footer>Facts transcribed from five news articles; every statement carries its "
         "epistemic status and a verbatim quote. Data CC-BY-4.0.</footer>"

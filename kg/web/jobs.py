@@ -41,6 +41,7 @@ def dispatch(context, job: str, args: dict) -> Response:
         "resource": views.resource,
         "describe": views.describe,
         "stored": views.stored_query,
+        "search": views.search_page,
     }
     if job not in handlers:
         return Response(500, "text/plain; charset=utf-8", f"unknown job {job!r}\n".encode())

@@ -426,3 +426,45 @@ def _alt(iri: str, suffix: str) -> str:
     if href.startswith("/id/"):
         return f"{href}.{suffix}"
     return f"{href}&{urlencode({'format': {'ttl': 'turtle', 'jsonld': 'jsonld'}[suffix]})}"
+
+
+def search_page(context, text: str, fmt: str = "html", kind=None, status=None, article=None,
+                speaker=None) -> Response:
+    """``kg search`` in the browser: a form and the ranked hits, linked to their pages (or JSON)."""
+    from pathlib import Path
+
+    from kg.errors import KGError
+    from kg.search import hits_json, search
+
+    hits, problem = [], ""
+    if text.strip():
+        try:
+            hits = search(Path(context.config["search_index"]), text, kind=kind, status=status,
+                          article=article, speaker=speaker, limit=50)
+        except KGError as exc:
+            problem = str(exc)
+    if fmt == "json":
+        if problem:
+            return Response(400, "text/plain; charset=utf-8", (problem + "\n").encode("utf-8"))
+        return Response(200, "application/json", hits_json(hits).encode("utf-8"))
+    form = (f'<form method="get" action="/search"><input type="search" name="q" value={attr(text)}> '
+            '<button type="submit">Search</button></form>')
+    items = []
+    for hit in hits:
+        where = " · ".join(esc(x) for x in (hit.kind, (hit.status or "").replace("mqm:status-", ""),
+                                            hit.article, hit.speaker) if x)
+        quote = f'<blockquote>{_marked(hit.quote)}</blockquote>' if hit.quote and hit.field != "quote" else ""
+        items.append(f"<li>{link(hit.iri, hit.node)} <small>{where}</small>"
+                     f"<p>{esc(hit.field)}: {_marked(hit.text)}</p>{quote}</li>")
+    if problem:
+        body = f'<p class="error">{esc(problem)}</p>'
+    elif text.strip():
+        body = f"<p>{len(hits)} hit{'s' if len(hits) != 1 else ''}.</p><ol class=\"hits\">{''.join(items)}</ol>"
+    else:
+        body = "<p>Search labels, fact summaries, quotes and notes (spellings fold as in kg whois).</p>"
+    return Response(200, HTML, page(f"Search: {text}" if text else "Search", f"<h1>Search</h1>{form}{body}"))
+
+
+def _marked(text: str) -> str:
+    """kg.search's [marked] words as <mark>, everything escaped."""
+    return re.sub(r"\[([^\[\]]+)\]", lambda m: f"<mark>{m.group(1)}</mark>", esc(text))
