@@ -128,8 +128,12 @@ class CompiledShapes:
     target_classes: dict[str, set]  # focus-query key -> classes (for literal focus nodes)
 
     @classmethod
-    def from_graph(cls, shapes) -> "CompiledShapes":
-        return _Compiler(shapes).compile()
+    def from_graph(cls, shapes, *, inference: str = "rdfs") -> "CompiledShapes":
+        """``inference``: the mode the queries will run under, ``"rdfs"`` (``rdfs_closure``
+        first, as ``kg validate`` does) or ``"none"`` (the data as it is: the W3C suite)."""
+        if inference not in ("rdfs", "none"):
+            raise UnsupportedShape(f"inference={inference!r} is not reproduced by the fast validator")
+        return _Compiler(shapes, inference=inference).compile()
 
 
 # ---------------------------------------------------------------------------
@@ -137,8 +141,9 @@ class CompiledShapes:
 # ---------------------------------------------------------------------------
 
 class _Compiler:
-    def __init__(self, g):
+    def __init__(self, g, inference: str = "rdfs"):
         self.g = g
+        self.inference = inference
         self.prefixes: dict[str, str] = {}
         self.queries: list[Query] = []
         self.target_classes: dict[str, set] = {}
@@ -149,15 +154,17 @@ class _Compiler:
 
         g = self.g
         sh = lambda local: URIRef(SH + local)  # noqa: E731
-        for term in UNSUPPORTED_TERMS:
+        for term in UNSUPPORTED_TERMS if self.inference == "rdfs" else ():
             if (None, None, URIRef(term)) in g or (URIRef(term), None, None) in g:
                 raise UnsupportedShape(f"the shapes mention {term}: its axiomatic triples are not inferred")
-        for s, p, _o in g:
-            if str(p).startswith(SH) and str(p) not in SUPPORTED:
-                raise UnsupportedShape(f"{p} (on {s}) is not translated to SPARQL")
-        for shape in set(g.subjects(R.type, sh("NodeShape"))) | {
+        bad = sorted({str(p) for p in g.predicates() if str(p).startswith(SH) and str(p) not in SUPPORTED})
+        if bad:
+            on = self._ordered(g.subjects(URIRef(bad[0]), None))[0]
+            also = f" (nor {', '.join('sh:' + b[len(SH):] for b in bad[1:])})" if bad[1:] else ""
+            raise UnsupportedShape(f"{bad[0]} (on {self._label(on)}) is not translated to SPARQL{also}")
+        for shape in self._ordered(set(g.subjects(R.type, sh("NodeShape"))) | {
                 s for p in ("targetClass", "targetSubjectsOf", "targetObjectsOf", "targetNode", "target")
-                for s in g.subjects(sh(p), None)}:
+                for s in g.subjects(sh(p), None)}):
             if (shape, R.type, URIRef(RDFS + "Class")) in g or (shape, R.type, URIRef(OWL + "Class")) in g:
                 raise UnsupportedShape(f"{shape} is also a class (implicit class target)")
             if self._deactivated(shape):
@@ -166,13 +173,20 @@ class _Compiler:
             if focus is None:
                 continue
             self._node_constraints(shape, focus, key)
-            for prop in g.objects(shape, sh("property")):
+            for prop in self._ordered(g.objects(shape, sh("property"))):
                 if not self._deactivated(prop):
                     self._property_shape(prop, focus, key)
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items()))
         return CompiledShapes(self.queries, prologue, self.target_classes)
 
     # -- helpers --------------------------------------------------------------
+    def _ordered(self, nodes) -> list:
+        """Shapes in a stable order (IRIs, then blank nodes by their description), so
+        that the first refusal, and the queries, are the same on every run."""
+        from rdflib import BNode
+
+        return sorted(set(nodes), key=lambda n: (isinstance(n, BNode), self._label(n), str(n)))
+
     def _deactivated(self, shape) -> bool:
         from rdflib import URIRef
 
