@@ -227,10 +227,10 @@ def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = Tru
         _check_jsonld_dropped(data, path)
 
 
-def _parse(data: bytes, fmt: str, *, lenient: bool = False):
+def _parse(data: bytes, fmt: str, *, lenient: bool = False, base_iri: str | None = None):
     import pyoxigraph as ox
 
-    return ox.parse(data, format=getattr(ox.RdfFormat, fmt), base_iri=None,
+    return ox.parse(data, format=getattr(ox.RdfFormat, fmt), base_iri=base_iri,
                     rename_blank_nodes=True, lenient=lenient)
 
 
@@ -314,11 +314,14 @@ def _first_invalid_iri(quads):
     return None
 
 
-def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bool = False):
+def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bool = False,
+                base_iri: str | None = None):
     """Parse one local RDF file strictly; return a list of pyoxigraph Quads.
 
     ``require_triples``: a file without a single triple is an error (files handed to
-    ``kg validate`` / ``kg add``). Raises ParseError (file, line, column) or UnsafeInputError.
+    ``kg validate`` / ``kg add``). ``base_iri``: what relative IRIs resolve against (None:
+    a relative IRI is an error; never fetched either way). Raises ParseError (file, line,
+    column) or UnsafeInputError.
     """
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", str(path)):
         raise InputError(f"{path}: only local files are read, never URLs")
@@ -327,7 +330,7 @@ def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bo
     data = read_bytes(path, max_bytes)
     _check_safe(data, path, fmt, jsonld_dropped=False)
     try:
-        quads = list(_parse(data, fmt))
+        quads = list(_parse(data, fmt, base_iri=base_iri))
     except SyntaxError as exc:
         raise _syntax_error(exc, path) from None
     except (ValueError, OSError) as exc:

@@ -33,9 +33,6 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     Raises ParseError for an unreadable file, UnsupportedShape when ``engine="fast"`` cannot
     translate the shapes, ShapesError when pyshacl cannot use them.
     """
-    from kg.load import parse_file
-    from kg.rdfio import check_input_files
-
     if engine not in ENGINES:
         raise KGError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if inference not in INFERENCES:
@@ -43,19 +40,18 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     if not files:
         raise KGError("no data files given", hint="kg validate --shapes SHAPES.ttl FILE...")
     paths = [Path(f) for f in files]
-    check_input_files([Path(shapes_path)] + paths)  # nesting, HTML, JSON-LD drops, no triples
-    shapes = parse_file(Path(shapes_path))
-    data, origin = parse_file(paths[0]), {}
-    for path in paths:
-        graph = data if path == paths[0] else parse_file(path)
-        for node in list(graph.subjects()) + list(graph.objects()):
-            origin.setdefault(_term(node), str(path))  # where a focus node comes from
-        if graph is not data:
-            data += graph
+    shapes_quads = _quads(Path(shapes_path))  # size, safety, nesting, HTML, JSON-LD drops, no triples
+    data_quads = {path: _quads(path) for path in paths}
+    data = _rdflib_graph(q for quads in data_quads.values() for q in quads)
+    origin: dict = {}
+    for path, quads in data_quads.items():  # where a focus node comes from
+        for q in quads:
+            for term in (q.subject, q.object):
+                origin.setdefault(_plain(str(term)), str(path))
     fallback = None
     if engine in ("auto", "fast"):
         try:
-            report = _fast(shapes, data, inference)
+            report = _fast(shapes_quads, data_quads, inference)
             report.engine = "fast"
             return _with_origin(report, origin)
         except UnsupportedShape as exc:
@@ -64,7 +60,7 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
                 raise UnsupportedShape(f"the fast validator cannot translate {Path(shapes_path)}: {construct}",
                                        hint="use --engine auto or reference (pyshacl)") from None
             fallback = exc.message
-    report = _reference(shapes, data, inference, shapes_path)
+    report = _reference(_rdflib_graph(shapes_quads), data, inference, shapes_path)
     report.engine = "reference"
     report.fallback = fallback
     return _with_origin(report, origin)
@@ -79,17 +75,62 @@ def _with_origin(report: ValidationReport, origin: dict) -> ValidationReport:
 
 # -- the engines ---------------------------------------------------------------
 
-def _fast(shapes, data, inference: str) -> ValidationReport:
+def _quads(path: Path) -> list:
+    """The file's quads (pyoxigraph), relative IRIs resolved against the file's own URI."""
+    from kg.rdfio import parse_quads
+
+    return parse_quads(path, require_triples=True, base_iri=path.resolve().as_uri())
+
+
+def _rdflib_graph(quads, *, keep_lexical: bool = False):
+    """An rdflib Graph of ``quads`` (named graphs flattened). ``keep_lexical``: literals keep
+    the lexical form as written ("1"^^xsd:boolean stays "1"), as the fast compiler must see it."""
+    import rdflib
+    from rdflib import Graph
+
+    from kg.terms import ox_to_rdflib
+
+    graph, saved = Graph(), rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = not keep_lexical
+    try:
+        for q in quads:
+            graph.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object)))
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+    return graph
+
+
+def without_reports(graph):
+    """``graph`` less its validation reports (a sh:ValidationReport and the blank nodes it
+    reaches: its results): a report is not a shape, but its sh: terms would be read as one."""
+    from rdflib import RDF, BNode, URIRef
+
+    todo, seen = list(graph.subjects(RDF.type, URIRef(SH + "ValidationReport"))), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in list(graph.predicate_objects(node)):
+            graph.remove((node, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    return graph
+
+
+def _fast(shapes_quads, data_quads: dict, inference: str) -> ValidationReport:
     import pyoxigraph as ox
 
-    from kg.fastvalidate import CompiledShapes, validate_store
-    from kg.terms import rdflib_to_ox
+    from kg.fastvalidate import CompiledShapes, check_datatypes_as_written, validate_store
 
     if inference != "none":
         raise UnsupportedShape(f"inference={inference} on a data graph of its own is not translated")
-    compiled = CompiledShapes.from_graph(shapes)
+    shapes = without_reports(_rdflib_graph(shapes_quads, keep_lexical=True))
+    compiled = CompiledShapes.from_graph(shapes, inference="none")
+    for path in data_quads:  # pyoxigraph stores some datatypes as another: refuse those
+        check_datatypes_as_written(path.read_bytes(), str(path))
     store = ox.Store()
-    store.extend([ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in data])
+    store.extend([ox.Quad(q.subject, q.predicate, q.object) for quads in data_quads.values() for q in quads])
     results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
     paths, shapes_named = _fast_texts(shapes)
     violations = [Violation(focus=_plain(r.focus), path=paths.get(r.path, r.path), value=r.value,
@@ -115,11 +156,17 @@ def _fast_texts(shapes) -> tuple[dict, dict]:
 
     paths = {}
     for node in set(shapes.objects(None, URIRef(SH + "path"))):
-        paths.setdefault(_path_text(node, shapes), _rdflib_path(node, shapes))
+        try:
+            paths.setdefault(_path_text(node, shapes), _rdflib_path(node, shapes))
+        except RecursionError:  # an ill-formed (cyclic) path of a shape that reported nothing
+            continue
     described: dict[str, set] = {}
     for node in set(shapes.subjects()):
         if isinstance(node, BNode):
-            described.setdefault(_term_text(node, shapes), set()).add(node)
+            try:
+                described.setdefault(_term_text(node, shapes), set()).add(node)
+            except RecursionError:  # a cyclic list or path: not a shape that reported anything
+                continue
     named = {text: _term(next(iter(nodes))) for text, nodes in described.items() if len(nodes) == 1}
     return paths, named
 
@@ -162,7 +209,7 @@ def _reference(shapes, data, inference: str, shapes_path) -> ValidationReport:
 def _report(violations) -> ValidationReport:
     violations = sorted(set(violations), key=lambda v: (v.focus, v.path or "", v.component, v.value or "",
                                                         v.shape or "", v.message))
-    conforms = not any(v.severity == "Violation" for v in violations)
+    conforms = not violations  # SHACL: a result of any severity (Warning, Info) means it does not conform
     return ValidationReport(conforms=conforms, violations=violations, inference="none")
 
 
