@@ -97,7 +97,7 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
     from kg.fastreason import engine_for
 
     report = None
-    if engine_for(data_dir, [source], task="validation") == "fast":  # large KG: shapes as SPARQL on pyoxigraph
+    if engine_for(data_dir, [source], task="validation") == "fast":  # the default: shapes as SPARQL on pyoxigraph
         read_bytes(source)  # the same size and safety checks as below
         report = _fast_report(data_dir, source, target, full=full, progress=progress)
     if report is None:
@@ -135,13 +135,20 @@ def only_new(after, before):
     return copy(after, conforms=not added, violations=added)
 
 
+#: From this size of ontology, shapes and data, kg add validates only the neighbourhood of the
+#: added file's nodes (kg.addcheck); below it, the whole KG (the fast validator takes well
+#: under a second on the article KG).
+NEIGHBOURHOOD_FROM_BYTES = 1_000_000
+
+
 def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress):
     """The fast engines' report on what ``source`` adds, or None when they cannot apply."""
     from kg.fastreason import UnsupportedForFastReasoning
     from kg.fastvalidate import UnsupportedShape, validate_files
 
+    size = sum(p.stat().st_size for p in data_dir.input_files() if p.is_file())
     try:
-        if not full:
+        if not full and size >= NEIGHBOURHOOD_FROM_BYTES:
             from kg.addcheck import check_addition
 
             return check_addition(data_dir, source, target, progress=progress)

@@ -263,7 +263,8 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose):
                                    "declare their inference; KG_ENGINE chooses the engine)")
         from kg.validate import validate
 
-        report = validate(_data_dir(ctx), files)
+        # The Turtle report is pyshacl's own results graph: the fast validator writes none.
+        report = validate(_data_dir(ctx), files, engine="reference" if fmt == "turtle" else None)
     else:
         from kg.validate_shapes import validate_with_shapes
 

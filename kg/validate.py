@@ -74,10 +74,12 @@ def shapes_inference(shapes_path) -> str:
     return match.group(1) if match else DEFAULT_INFERENCE
 
 
-def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
+def validate(data_dir: DataDir, files=(), *, dataset=None, engine: str | None = None) -> ValidationReport:
     """Validate the KG (and extra ``files`` read together with it) against the shapes.
 
-    Raises ParseError for an unparsable file; returns a ValidationReport otherwise.
+    ``engine``: "fast" (shapes as SPARQL, kg.fastvalidate; pyshacl where it refuses),
+    "reference" (pyshacl, whose report has a ``results_graph``), or None ($KG_ENGINE, default
+    fast). Raises ParseError for an unparsable file; returns a ValidationReport otherwise.
     """
     from kg.load import load_dataset
     from kg.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
@@ -89,7 +91,7 @@ def validate(data_dir: DataDir, files=(), *, dataset=None) -> ValidationReport:
     if dataset is None:
         from kg.fastreason import engine_for
 
-        if engine_for(data_dir, files, task="validation") == "fast":  # large inputs: shapes as SPARQL (kg.fastvalidate)
+        if (engine or engine_for(data_dir, files, task="validation")) == "fast":  # shapes as SPARQL (kg.fastvalidate)
             from kg.fastvalidate import fast_or_none
 
             report = fast_or_none(data_dir, files)

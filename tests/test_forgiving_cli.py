@@ -139,7 +139,7 @@ def test_add_refusal_of_a_replacement_says_the_old_file_is_unchanged(data_copy, 
 def test_add_names_the_data_dir_it_wrote_to(data_copy):
     result = run_kg(["--data-dir", data_copy.root, "add", FIXTURES / "good-addition.ttl"])
     assert result.exit_code == 0, result.output
-    assert result.output == (f"Added {FIXTURES / 'good-addition.ttl'} as data/good-addition.ttl "
+    assert result.stdout == (f"Added {FIXTURES / 'good-addition.ttl'} as data/good-addition.ttl "
                              f"in the data dir {data_copy.root}.\n")
     assert (data_copy.data_dir / "good-addition.ttl").is_file()
 
