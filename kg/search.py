@@ -22,13 +22,14 @@ import re
 import sqlite3
 import tempfile
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import KGError
 from kg.prefixes import KG, MQM, shorten
 from kg.whois import HONORIFICS, _romanise_word, normalise
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 TEXT_PROPERTIES = {
     "http://www.w3.org/2004/02/skos/core#prefLabel": "label",
     "http://www.w3.org/2004/02/skos/core#altLabel": "label",
@@ -83,6 +84,7 @@ class Hit:
 
 # -- folding --------------------------------------------------------------------
 
+@lru_cache(maxsize=200_000)
 def fold_word(word: str) -> str:
     """One word folded as kg.whois folds names (case, diacritics, romanisation)."""
     words = normalise(word).split() or [word.casefold()]
@@ -144,10 +146,11 @@ def build_index(store, path: Path) -> int:
         db = sqlite3.connect(tmp)
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
-        db.execute("CREATE VIRTUAL TABLE docs USING fts5(folded, text UNINDEXED, node UNINDEXED, "
+        db.execute("CREATE VIRTUAL TABLE docs USING fts5(folded, facets, text UNINDEXED, node UNINDEXED, "
                    "kind UNINDEXED, kinds UNINDEXED, field UNINDEXED, status UNINDEXED, "
                    "article UNINDEXED, speakers UNINDEXED, details UNINDEXED, tokenize='unicode61')")
-        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(row[0], facets(*row[3:9]), *row[1:]) for row in rows])
         db.commit()
         db.close()
         os.chmod(tmp, 0o666 & ~_umask())
@@ -156,6 +159,21 @@ def build_index(store, path: Path) -> int:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return len(rows)
+
+
+def facet(kind: str, value: str) -> str:
+    """One filter value as an FTS token ("k" + the kind's letters and digits, lower case): the
+    filters narrow the full-text match inside FTS5 (the exact values are checked after)."""
+    return kind + re.sub(r"[\W_]+", "", value).lower()
+
+
+def facets(kind, kinds, field, status, article, speakers="") -> str:
+    """The facet tokens of an index row: kinds, status, article, speakers."""
+    tokens = [facet("k", k) for k in kinds.split()]
+    tokens += [facet("s", status)] if status else []
+    tokens += [facet("a", article)] if article else []
+    tokens += [facet("p", p) for p in speakers.split()]
+    return " ".join(tokens)
 
 
 def _umask() -> int:
@@ -217,23 +235,32 @@ def search(index: Path, text: str, *, kind: str | None = None, status: str | Non
     words = query_words(text)
     if not words:
         raise KGError(f"nothing to search for in {text!r}", hint="give a word, e.g. kg search defected")
-    match = " ".join(f'"{w}"*' for w in words)
-    sql = ["SELECT text, node, kind, field, status, article, details, bm25(docs) AS score FROM docs "
+    terms = ["folded : (" + " ".join(f'"{w}"*' for w in words) + ")"]
+    sql = ["SELECT text, node, kind, field, status, article, details, bm25(docs, 1.0, 0.0) AS score FROM docs "
            "WHERE docs MATCH ?"]
-    params: list = [match]
+    params: list = []
     if kind:
+        kind = _local(kind, MQM)
+        terms.append(f'facets : "{facet("k", kind)}"')
         sql.append("AND (' ' || kinds || ' ') LIKE ?")
-        params.append(f"% {_local(kind, MQM)} %")
+        params.append(f"% {kind} %")
     if status:
         local = _local(status, MQM)
+        status = MQM + (local if local.startswith("status-") else "status-" + local)
+        terms.append(f'facets : "{facet("s", status)}"')
         sql.append("AND status = ?")
-        params.append(MQM + (local if local.startswith("status-") else "status-" + local))
+        params.append(status)
     if article:
+        article = KG + _local(article, KG)
+        terms.append(f'facets : "{facet("a", article)}"')
         sql.append("AND article = ?")
-        params.append(KG + _local(article, KG))
+        params.append(article)
     if speaker:
+        speaker = KG + _local(speaker, KG)
+        terms.append(f'facets : "{facet("p", speaker)}"')
         sql.append("AND (' ' || speakers || ' ') LIKE ?")
-        params.append(f"% {KG + _local(speaker, KG)} %")
+        params.append(f"% {speaker} %")
+    params.insert(0, " AND ".join(terms))
     sql.append("ORDER BY score, node, field, text")
     with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
         cursor = db.execute(" ".join(sql), params)
