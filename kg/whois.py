@@ -282,9 +282,46 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
     if "person-profile" in stored:
         query = get_query(data_dir, "person-profile")
         rows = run_query(data_dir, query, bindings={"entity": entity}, store=store).dicts()
-        result.facts = simple(rows, ["fact", "factType", "summary", "relation", "status", "article",
-                                     "source", "quote"])
+        result.facts = most_specific(simple(rows, ["fact", "factType", "summary", "relation", "status", "article",
+                                                   "source", "quote"]), store)
     return result
+
+
+_SUPERS_QUERY = """SELECT ?sub ?super WHERE {
+  { ?sub <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> ?super } UNION
+  { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super }
+  FILTER (isIRI(?sub) && isIRI(?super) && ?sub != ?super) }"""
+
+
+def most_specific(facts: list[dict], store) -> list[dict]:
+    """One row per fact and report: a fact reached by an asserted link and by the link it
+    entails (mqm:defector, and the super-property mqm:defectingPerson), or typed by a class and
+    its superclass, is listed once, under its most specific relation and kind."""
+    from kg.prefixes import shorten
+
+    supers: dict[str, set] = {}
+    for row in store.query(_SUPERS_QUERY, use_default_graph_as_union=True):
+        supers.setdefault(shorten(row["sub"].value), set()).add(shorten(row["super"].value))
+
+    def narrowest(values: set) -> str:
+        kept = sorted(v for v in values if not any(v in supers.get(other, ()) for other in values if other != v))
+        return ", ".join(kept)
+
+    groups: dict[tuple, dict] = {}
+    for fact in facts:
+        key = tuple(fact.get(k) for k in ("fact", "summary", "status", "article", "source", "quote"))
+        group = groups.setdefault(key, {"row": dict(fact), "relation": set(), "factType": set()})
+        for name in ("relation", "factType"):
+            if fact.get(name):
+                group[name].add(fact[name])
+    out = []
+    for group in groups.values():  # in the query's order
+        row = group["row"]
+        for name in ("relation", "factType"):
+            if group[name]:
+                row[name] = narrowest(group[name])
+        out.append(row)
+    return out
 
 
 def _dedupe(rows: list[dict]) -> list[dict]:
