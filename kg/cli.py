@@ -546,6 +546,15 @@ def _profile_text(p) -> str:
             out.append(f"- [{fact['status'].replace('mqm:status-', '')}] {fact['summary']} "
                        f"({fact['factType']}, {fact['relation']})\n"
                        f"    {fact['article']}, {fact['source']}: \"{fact['quote']}\"\n")
+    if p.said:
+        out.append("\nWhat they said\n")
+        for said in p.said:
+            when = ", ".join(x for x in (said.get("article"), said.get("date")) if x)
+            if said.get("summary"):
+                out.append(f"- [{said['status'].replace('mqm:status-', '')}] {said['summary']} ({said['factType']})\n")
+            else:
+                out.append("- (a report stating no fact)\n")
+            out.append(f"    {when}: \"{said.get('quote') or ''}\"\n")
     return "".join(out)
 
 

@@ -35,9 +35,17 @@ HONORIFICS = {"dr", "mr", "mrs", "ms", "miss", "syed", "sayed", "sayyid", "barri
 
 LABELS_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?entity ?label ?pref WHERE {
-  ?entity skos:prefLabel ?pref .
-  ?entity skos:prefLabel|skos:altLabel|skos:hiddenLabel ?label .
+  {
+    ?entity skos:prefLabel ?pref .
+    ?entity skos:prefLabel|skos:altLabel|skos:hiddenLabel ?label .
+  } UNION {
+    # Anonymous sources and articles carry rdfs:label only.
+    ?entity rdfs:label ?pref .
+    FILTER NOT EXISTS { ?entity skos:prefLabel ?other }
+    BIND (?pref AS ?label)
+  }
   FILTER (STRSTARTS(STR(?entity), "https://w3id.org/mqm-kg/id/"))
 }
 """
@@ -212,6 +220,8 @@ class Profile:
     posts: list[dict] = field(default_factory=list)
     defections: list[dict] = field(default_factory=list)
     facts: list[dict] = field(default_factory=list)
+    said: list[dict] = field(default_factory=list)
+    """What they said: every report attributed to them (stored query said-by)."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -284,6 +294,12 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
         rows = run_query(data_dir, query, bindings={"entity": entity}, store=store).dicts()
         result.facts = most_specific(simple(rows, ["fact", "factType", "summary", "relation", "status", "article",
                                                    "source", "quote"]), store)
+    if "said-by" in stored:
+        query = get_query(data_dir, "said-by")
+        if query.param("speaker"):
+            rows = run_query(data_dir, query, bindings={"speaker": entity}, store=store).dicts()
+            result.said = simple(rows, ["report", "fact", "factType", "summary", "status", "article", "date",
+                                        "quote"])
     return result
 
 

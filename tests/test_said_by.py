@@ -1,0 +1,48 @@
+"""Who said what: the stored query said-by and kg whois's "What they said" section, for people,
+outlets and anonymous sources."""
+import json
+
+import pytest
+from cli_helpers import KG, run_kg
+
+PROV = "http://www.w3.org/ns/prov#"
+MQM = "https://w3id.org/mqm-kg/ontology#"
+
+
+def said_by(speaker, engine="oxigraph"):
+    result = run_kg(["query", "said-by", "--engine", engine, "--param", f"speaker={speaker}", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["results"]["bindings"]
+
+
+@pytest.mark.parametrize("speaker", ["the-nation", "mustafa-kamal", "src-a003-rabita-source", "src-a000-apml-sources"])
+def test_said_by_lists_every_report_of_the_speaker_once_per_fact(repo, speaker):
+    from kg.cache import open_store
+
+    store = open_store(repo)
+    expected = {(r["r"].value, r["f"].value if r["f"] is not None else None) for r in store.query(
+        f"SELECT ?r ?f WHERE {{ ?r <{PROV}wasAttributedTo> <{KG}{speaker}> . "
+        f"OPTIONAL {{ ?f <{MQM}reportedIn> ?r ; <{MQM}summary> ?s ; <{MQM}epistemicStatus> ?st }} }}",
+        use_default_graph_as_union=True)}
+    for engine in ("oxigraph", "rdflib"):
+        rows = said_by(f"kg:{speaker}", engine)
+        pairs = [(r["report"]["value"], r["fact"]["value"] if "fact" in r else None) for r in rows]
+        assert len(pairs) == len(set(pairs)), "one row per report and fact"
+        assert set(pairs) == expected and len(expected) > 0
+        assert all(r["factType"]["value"].startswith(MQM) for r in rows if "fact" in r)
+        assert not any(r["factType"]["value"].endswith(("#ClaimedFact", "#ConfirmedFact")) for r in rows if "fact" in r)
+
+
+def test_whois_says_what_an_anonymous_source_said(repo):
+    result = run_kg(["whois", "sources in the APML"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Sources in the APML  (kg:src-a000-apml-sources)")
+    said = result.output.split("\nWhat they said\n", 1)[1]
+    assert "Sources in the APML informed The Nation that Gen.(Retd) Pervez Musharraf was optimistic" in said
+
+
+def test_whois_of_an_outlet_lists_its_reports(repo):
+    result = run_kg(["whois", "The Nation", "--format", "json"])
+    said = json.loads(result.stdout)["said"]
+    assert len(said) == len(said_by("kg:the-nation")) >= 10
+    assert {s["article"] for s in said} >= {"kg:article-000"}
