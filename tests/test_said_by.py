@@ -46,3 +46,23 @@ def test_whois_of_an_outlet_lists_its_reports(repo):
     said = json.loads(result.stdout)["said"]
     assert len(said) == len(said_by("kg:the-nation")) >= 10
     assert {s["article"] for s in said} >= {"kg:article-000"}
+
+
+@pytest.fixture(scope="module")
+def server(repo, kg_cache, tmp_path_factory):
+    from serve_helpers import start_kg_serve
+
+    srv = start_kg_serve(tmp_path_factory.mktemp("serve-said"), kg_cache, "--workers", "1")
+    yield srv
+    srv.stop()
+
+
+def test_entity_pages_show_what_they_said_and_outlets_count_their_facts(server):
+    from serve_helpers import http
+
+    status, _headers, body = http("GET", server.base + "/id/the-nation")
+    page = body.decode("utf-8")
+    assert status == 200 and f'<h2>What they said ({len(said_by("kg:the-nation"))} statements)</h2>' in page
+    status, _headers, body = http("GET", server.base + "/")
+    home = body.decode("utf-8")
+    assert ">The Nation</a> <small>(0 facts)" not in home and ">The Nation</a> <small>(" in home

@@ -83,7 +83,9 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 MAIN_QUERY = """
 SELECT ?e ?label (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
   ?e a %s ; skos:prefLabel ?label .
-  OPTIONAL { ?fact mqm:epistemicStatus ?status ; ?relation ?e . }
+  # Facts about it, and facts it is the source of (a report attributed to it).
+  OPTIONAL { { ?fact mqm:epistemicStatus ?status ; ?relation ?e . }
+             UNION { ?fact mqm:reportedIn/prov:wasAttributedTo ?e . } }
 } GROUP BY ?e ?label ORDER BY DESC(?facts) ?label
 """
 
@@ -353,12 +355,14 @@ def resource(context, iri: str) -> Response:
     defections = _dedupe(_stored_rows(context, "defections", "person", iri) or [],
                          ["defection", "origin", "destination", "date", "status", "article", "quote"])
     statements = _merge_relations(_stored_rows(context, "person-profile", "entity", iri) or [])
+    said = _stored_rows(context, "said-by", "speaker", iri) or []
     sources = _rows(context, SOURCES_QUERY % node, limit=MAX_TRIPLES_SHOWN)
     instances = _rows(context, INSTANCES_QUERY % node, limit=MAX_TRIPLES_SHOWN + 1)
     more_terms = [t for rows in (posts, memberships, defections, sources, instances) for r in rows
                   for t in r.values() if t is not None]
     more_terms += [t for r in statements for t in (r.get("fact"), r.get("factType"), r.get("article"))
                    if t is not None] + [t for r in statements for t in r["relations"]]
+    more_terms += [t for r in said for t in (r.get("factType"), r.get("article")) if t is not None]
     labels.update({k: v for k, v in labels_for(context, more_terms).items() if k not in labels})
 
     def quote(row):
@@ -394,6 +398,17 @@ def resource(context, iri: str) -> Response:
         parts.append(f"<section id=\"statements\"><h2>What the articles say ({len(rows)} statements)</h2>" + table(
             ["status", "statement", "kind", "role in it", "article", "source", "quote"], rows,
             cls="results statements") + "</section>")
+    if said:
+        rows = []
+        for r in said:
+            summary, fact = r.get("summary"), r.get("fact")
+            rows.append([_status(r.get("status")),
+                         link(fact.value, summary.value if summary is not None else None) if fact is not None else "",
+                         term_html(r.get("factType"), labels), term_html(r.get("article"), labels),
+                         term_html(r.get("date")), quote(r)])
+        parts.append(f"<section id=\"said\"><h2>What they said ({len(rows)} statements)</h2>" + table(
+            ["status", "statement", "kind", "article", "date", "quote"], rows, cls="results statements") +
+            "</section>")
     if sources:
         parts.append("<section id=\"sources\"><h2>Sources</h2>" + table(
             ["report", "article", "attributed to", "quote"],
