@@ -66,7 +66,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
 
     from kg.cache import ensure_cache
     from kg.fastreason import load_into
-    from kg.fastvalidate import shapes_for
+    from kg.fastvalidate import check_datatypes_as_written, shapes_for
     from kg.prefixes import file_graph
     from kg.validate import ValidationReport
 
@@ -78,6 +78,10 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     target_graph = file_graph(data_dir.relpath(target))
     addition = ox.Store()
     load_into(addition, data_dir, source, target_graph)  # parse first: a bad file changes nothing
+    # Literals pyoxigraph would store with another datatype (xsd:byte...): as kg.fastvalidate
+    # does, refuse, and kg add validates with pyshacl.
+    for path in [source] + [p for p in data_dir.data_files() if p.resolve() != Path(target).resolve()]:
+        check_datatypes_as_written(Path(path).read_bytes(), str(path))
     entry = ensure_cache(data_dir, progress=say)
     kg_store = ox.Store.read_only(str(entry.store_path))
     ontology_graphs = [file_graph(data_dir.relpath(p)) for p in data_dir.ontology_files()]

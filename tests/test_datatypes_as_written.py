@@ -65,3 +65,19 @@ def test_a_subtype_literal_is_not_of_another_datatype(tmp_path, subtype):
     assert _verdict(shapes, data, "fast") in (False, "refused")
     shapes, data = _files(tmp_path, subtype, f'"{good}"^^<{XSD}integer>')  # and the other way round
     assert _verdict(shapes, data, "auto") is False
+
+
+def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_path):
+    """kg add's neighbourhood check (kg.addcheck) and whole-KG check (kg.fastvalidate) both
+    refuse a literal pyoxigraph would store with another datatype, so pyshacl decides."""
+    from kg.addcheck import check_addition
+    from kg.fastvalidate import UnsupportedShape, validate_files
+
+    new = tmp_path / "typed.ttl"
+    new.write_text('<https://w3id.org/mqm-kg/id/x> <https://w3id.org/mqm-kg/ontology#minCount> '
+                   f'"5"^^<{XSD}byte> .\n', encoding="utf-8")
+    target = data_copy.data_dir / "typed.ttl"
+    with pytest.raises(UnsupportedShape, match="pyoxigraph stores"):
+        check_addition(data_copy, new, target)
+    with pytest.raises(UnsupportedShape, match="pyoxigraph stores"):
+        validate_files(data_copy, [new], aliases={new: target})
