@@ -194,17 +194,18 @@ def _term_text(term, graph) -> str | None:
     return str(term)
 
 
-def _path_text(node, graph) -> str | None:
-    """SHACL property path in SPARQL syntax: a|b, a/b, ^a, a*, a+, a?."""
+def _path_text(node, graph, iri=shorten) -> str | None:
+    """SHACL property path in SPARQL syntax: a|b, a/b, ^a, a*, a+, a?; ``iri`` writes each
+    IRI (default: prefixed, as kg:x)."""
     from rdflib import RDF, BNode, URIRef
     from rdflib.collection import Collection
 
     if isinstance(node, URIRef):
-        return shorten(str(node))
+        return iri(str(node))
     if not isinstance(node, BNode):
         return None
     if (node, RDF.first, None) in graph:
-        parts = [_path_text(item, graph) for item in Collection(graph, node)]
+        parts = [_path_text(item, graph, iri) for item in Collection(graph, node)]
         return "/".join(p or "?" for p in parts)
     for local, fmt in (("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
                        ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
@@ -212,8 +213,8 @@ def _path_text(node, graph) -> str | None:
         if inner is None:
             continue
         if fmt is None:
-            return "|".join(_path_text(i, graph) or "?" for i in Collection(graph, inner))
-        return fmt.format(_path_text(inner, graph) or "?")
+            return "|".join(_path_text(i, graph, iri) or "?" for i in Collection(graph, inner))
+        return fmt.format(_path_text(inner, graph, iri) or "?")
     return None
 
 

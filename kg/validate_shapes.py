@@ -103,9 +103,16 @@ def _rdflib_graph(quads, *, keep_lexical: bool = False):
 def without_reports(graph):
     """``graph`` less its validation reports (a sh:ValidationReport and the blank nodes it
     reaches: its results): a report is not a shape, but its sh: terms would be read as one."""
-    from rdflib import RDF, BNode, URIRef
+    from rdflib import RDF, URIRef
 
-    todo, seen = list(graph.subjects(RDF.type, URIRef(SH + "ValidationReport"))), set()
+    return without(graph, graph.subjects(RDF.type, URIRef(SH + "ValidationReport")))
+
+
+def without(graph, roots):
+    """``graph`` less every triple of ``roots`` and of the blank nodes they reach (in place)."""
+    from rdflib import BNode
+
+    todo, seen = list(roots), set()
     while todo:
         node = todo.pop()
         if node in seen:
@@ -239,29 +246,10 @@ def _plain(text: str) -> str:
 
 def _rdflib_path(node, graph) -> str | None:
     """A SHACL path (rdflib) in SPARQL syntax: an IRI alone in full, else ``<a>/<b>``, ``^<a>``..."""
-    from rdflib import RDF, BNode, URIRef
-    from rdflib.collection import Collection
+    from rdflib import URIRef
+
+    from kg.validate import _path_text
 
     if node is None:
         return None
-    if isinstance(node, URIRef):
-        return str(node)
-
-    def text(n) -> str:
-        if isinstance(n, URIRef):
-            return f"<{n}>"
-        if not isinstance(n, BNode):
-            return "?"
-        if (n, RDF.first, None) in graph:
-            return "/".join(text(i) for i in Collection(graph, n))
-        for local, fmt in (("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-                           ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
-            inner = graph.value(n, URIRef(SH + local))
-            if inner is None:
-                continue
-            if fmt is None:
-                return "(" + "|".join(text(i) for i in Collection(graph, inner)) + ")"
-            return fmt.format(text(inner) if isinstance(inner, URIRef) else f"({text(inner)})")
-        return "?"
-
-    return text(node)
+    return str(node) if isinstance(node, URIRef) else _path_text(node, graph, iri=lambda text: f"<{text}>")

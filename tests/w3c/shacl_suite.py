@@ -316,20 +316,12 @@ def shapes_only(g):
     test entries, and everything reachable from them through blank nodes (mf:action,
     mf:result and the results in it). The fast compiler refuses any sh: predicate it does
     not know, and the report's sh:result, sh:focusNode ... are not shapes."""
-    from rdflib import RDF, BNode, URIRef
+    from rdflib import RDF, URIRef
+
+    from kg.validate_shapes import without
 
     roots = set(g.subjects(RDF.type, URIRef(MF + "Manifest"))) | set(g.subjects(RDF.type, URIRef(SHT + "Validate")))
-    todo, seen = list(roots), set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for p, o in list(g.predicate_objects(node)):
-            g.remove((node, p, o))
-            if isinstance(o, BNode):
-                todo.append(o)
-    return g
+    return without(g, roots)
 
 
 def _ox_flat(term) -> str:
