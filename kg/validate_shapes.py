@@ -109,19 +109,29 @@ def without_reports(graph):
 
 
 def without(graph, roots):
-    """``graph`` less every triple of ``roots`` and of the blank nodes they reach (in place)."""
+    """``graph`` less every triple of ``roots`` and of the blank nodes only they reach (in
+    place). A blank node that something else also points to (a shape that a report names as
+    its sh:sourceShape) is kept."""
     from rdflib import BNode
 
-    todo, seen = list(roots), set()
-    while todo:
+    roots = set(roots)
+    reached, todo = set(), list(roots)
+    while todo:   # every blank node reachable from the roots
         node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+        for o in graph.objects(node, None):
+            if isinstance(o, BNode) and o not in reached and o not in roots:
+                reached.add(o)
+                todo.append(o)
+    owned, grew = set(roots), True
+    while grew:   # ... of which those pointed to only from what is removed
+        grew = False
+        for node in reached - owned:
+            if all(s in owned for s in graph.subjects(None, node)):
+                owned.add(node)
+                grew = True
+    for node in owned:
         for p, o in list(graph.predicate_objects(node)):
             graph.remove((node, p, o))
-            if isinstance(o, BNode):
-                todo.append(o)
     return graph
 
 
