@@ -150,12 +150,24 @@ def _fast(shapes_quads, data_quads: dict, inference: str) -> ValidationReport:
     store.extend([ox.Quad(q.subject, q.predicate, q.object) for quads in data_quads.values() for q in quads])
     results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
     paths, shapes_named = _fast_texts(shapes)
-    violations = [Violation(focus=_plain(r.focus), path=paths.get(r.path, r.path), value=r.value,
+    violations = [Violation(focus=_plain(r.focus), path=paths.get(r.path) or _full_iri(r.path),
+                            value=_plain(r.value) if r.value is not None else None,
                             component=r.component, message=r.message or _default_message(r.component),
                             severity=r.severity, shape=shapes_named.get(r.shape, _plain(r.shape)),
                             source_file=None)
                   for r in results]
     return _report(violations)
+
+
+def _full_iri(path: str | None) -> str | None:
+    """A path kg.fastvalidate wrote as a prefixed name (the predicate of a sh:closed or
+    SPARQL result) -> the IRI in full, as the reference writes it; other texts unchanged."""
+    import re
+
+    from kg.prefixes import PREFIXES
+
+    match = re.fullmatch(r"([A-Za-z][\w-]*):([\w.-]+)", path or "")
+    return PREFIXES[match.group(1)] + match.group(2) if match and match.group(1) in PREFIXES else path
 
 
 def _default_message(component: str) -> str:

@@ -5,7 +5,8 @@ import pytest
 from cli_helpers import ROOT, run_kg
 
 OWN = ROOT / "tests" / "fixtures" / "own-shapes"
-SHAPES, DATA, GOOD, CLOSED = (str(OWN / n) for n in ("shapes.ttl", "data.ttl", "good.ttl", "closed-shapes.ttl"))
+SHAPES, DATA, GOOD, CLOSED, UNTRANSLATED = (str(OWN / n) for n in (
+    "shapes.ttl", "data.ttl", "good.ttl", "closed-shapes.ttl", "untranslated-shapes.ttl"))
 
 
 def report(*args):
@@ -50,21 +51,53 @@ def test_the_kg_is_not_merged_in():
 
 
 def test_forced_fast_engine_refuses_shapes_it_cannot_translate_with_exit_2():
-    result = run_kg(["validate", "--shapes", CLOSED, "--engine", "fast", DATA])
+    result = run_kg(["validate", "--shapes", UNTRANSLATED, "--engine", "fast", DATA])
     assert result.exit_code == 2
-    assert "the fast validator cannot translate" in result.stderr and "closed-shapes.ttl" in result.stderr
-    assert "sh:closed (on" in result.stderr or "sh:ignoredProperties (on" in result.stderr  # names the construct
+    assert "the fast validator cannot translate" in result.stderr and "untranslated-shapes.ttl" in result.stderr
+    assert "sh:datatype http://www.w3.org/2001/XMLSchema#int" in result.stderr  # names the construct
     assert result.stdout == ""
 
 
 def test_auto_falls_back_to_pyshacl_and_says_so_with_verbose():
-    result = run_kg(["validate", "--shapes", CLOSED, "-v", "--format", "json", DATA])
+    result = run_kg(["validate", "--shapes", UNTRANSLATED, "-v", "--format", "json", DATA])
     assert result.exit_code == 1, result.output
     assert "validated with pyshacl (the fast validator cannot translate the shapes:" in result.stderr
-    components = {v["component"] for v in json.loads(result.stdout)["violations"]}
-    assert components == {"http://www.w3.org/ns/shacl#ClosedConstraintComponent"}
-    quiet = run_kg(["validate", "--shapes", CLOSED, DATA])
+    found = {(v["focus"], v["component"], v["value"]) for v in json.loads(result.stdout)["violations"]}
+    sh = "http://www.w3.org/ns/shacl#"
+    integer = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+    assert found == {("http://example.org/a", sh + "DatatypeConstraintComponent", '"x"'),
+                     ("http://example.org/a", sh + "DatatypeConstraintComponent", '"5"' + integer),
+                     ("http://example.org/b", sh + "DatatypeConstraintComponent", '"3"' + integer)}, found
+    quiet = run_kg(["validate", "--shapes", UNTRANSLATED, DATA])
     assert "validated with" not in quiet.stderr
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_closed_shapes_report_the_triples_outside_the_shape(engine):
+    code, doc = report("--shapes", CLOSED, "--engine", engine, DATA)
+    assert code == 1
+    ex, sh = "http://example.org/", "http://www.w3.org/ns/shacl#"
+    assert results(doc) == [(ex + "a", ex + "knows", sh + "ClosedConstraintComponent", ex + "b", "Violation")]
+
+
+def test_both_engines_write_an_iri_value_and_a_known_predicate_alike(tmp_path):
+    """sh:class and sh:closed results name an IRI value, and a predicate the CLI has a prefix
+    for (skos:), in full on both engines."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:closed true ;
+    sh:property [ sh:path ex:knows ; sh:class ex:Person ] .
+""", encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/a> <http://example.org/knows> <http://example.org/b> ;\n"
+                    "    <http://www.w3.org/2004/02/skos/core#prefLabel> \"A\" .\n", encoding="utf-8")
+    fast = results(report("--shapes", str(shapes), "--engine", "fast", str(data))[1])
+    assert fast == results(report("--shapes", str(shapes), "--engine", "reference", str(data))[1])
+    assert ("http://example.org/a", "http://www.w3.org/2004/02/skos/core#prefLabel",
+            "http://www.w3.org/ns/shacl#ClosedConstraintComponent", '"A"', "Violation") in fast
+    assert ("http://example.org/a", "http://example.org/knows", "http://www.w3.org/ns/shacl#ClassConstraintComponent",
+            "http://example.org/b", "Violation") in fast
 
 
 def test_rdfs_inference_is_applied_only_when_asked():

@@ -164,7 +164,12 @@ def _case(g, entry, manifest_path: Path) -> Case:
 # ---------------------------------------------------------------------------
 
 def _literal_text(lit) -> str:
-    """A literal as rdflib would write it after parsing (both sides normalised alike)."""
+    """A literal as rdflib would write it after parsing (both sides normalised alike; in RDF
+    1.1 "x" and "x"^^xsd:string are the same term, which rdflib writes in two ways)."""
+    from rdflib import XSD, Literal
+
+    if lit.datatype == XSD.string:
+        lit = Literal(str(lit))
     return lit.n3()
 
 
@@ -245,32 +250,32 @@ def _compare(expected: frozenset, expected_conforms: bool, actual: set, conforms
 # ---------------------------------------------------------------------------
 
 def run_pyshacl(case: Case) -> Outcome:
-    import pyshacl
-    from rdflib import RDF, URIRef
-
     try:
-        data = _parse(case.data)
-        shapes = data if case.shapes == case.data else _parse(case.shapes)
-        conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                                   abort_on_first=False, advanced=False, meta_shacl=False,
-                                                   debug=False)
+        conforms, actual = pyshacl_report(case)
     except Exception as exc:  # noqa: BLE001 - pyshacl reports ill-formed shapes as exceptions
         if case.expect_failure:
-            return Outcome("pass", f"failure as expected: {type(exc).__name__}")
+            return Outcome("pass", f"failure as expected: {type(exc).__name__}: {exc}"[:300])
         return Outcome("fail", f"{type(exc).__name__}: {exc}"[:500])
-    from pyshacl.errors import ValidationFailure
-
-    if isinstance(report, ValidationFailure):  # pyshacl returns it as the report, as in its own runner
-        if case.expect_failure:
-            return Outcome("pass", f"failure as expected: {report}"[:300])
-        return Outcome("fail", f"ValidationFailure: {report}"[:500])
     if case.expect_failure:
         return Outcome("fail", "expected a failure (ill-formed shapes), got a report")
+    return _compare(case.expected, case.expected_conforms, actual, conforms)
+
+
+def pyshacl_report(case: Case) -> tuple[bool, set]:
+    """(conforms, result keys) from pyshacl; ill-formed shapes raise."""
+    import pyshacl
+    from pyshacl.errors import ValidationFailure
+    from rdflib import RDF, URIRef
+
+    data = _parse(case.data)
+    shapes = data if case.shapes == case.data else _parse(case.shapes)
+    conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                               abort_on_first=False, advanced=False, meta_shacl=False,
+                                               debug=False)
+    if isinstance(report, ValidationFailure):  # pyshacl returns it as the report, as in its own runner
+        raise RuntimeError(f"ValidationFailure: {report}")
     rep = next(iter(report.subjects(RDF.type, URIRef(SH + "ValidationReport"))))
-    actual = set()
-    for r in report.objects(rep, URIRef(SH + "result")):
-        actual.add(_pyshacl_key(report, r, data, shapes))
-    return _compare(case.expected, case.expected_conforms, actual, bool(conforms))
+    return bool(conforms), {_pyshacl_key(report, r, data, shapes) for r in report.objects(rep, URIRef(SH + "result"))}
 
 
 def _pyshacl_key(report, r, data, shapes) -> tuple:
@@ -288,17 +293,10 @@ def _pyshacl_key(report, r, data, shapes) -> tuple:
 
 
 def run_fast(case: Case) -> Outcome:
-    import pyoxigraph as ox
-
-    from kg.fastvalidate import CompiledShapes, UnsupportedShape, check_datatypes_as_written, validate_store
+    from kg.fastvalidate import UnsupportedShape
 
     try:
-        shapes = shapes_only(_parse(case.shapes, normalize=False))
-        compiled = CompiledShapes.from_graph(shapes, inference="none")
-        check_datatypes_as_written(case.data.read_bytes(), case.id)
-        store = ox.Store()
-        store.load(path=str(case.data), format=ox.RdfFormat.TURTLE, base_iri=case.data.resolve().as_uri())
-        results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
+        conforms, actual = fast_report(case)
     except UnsupportedShape as exc:
         if case.expect_failure:
             return Outcome("pass", f"refused ill-formed shapes as expected: {exc}"[:300])
@@ -307,8 +305,22 @@ def run_fast(case: Case) -> Outcome:
         return Outcome("fail", f"{type(exc).__name__}: {exc}"[:500])
     if case.expect_failure:
         return Outcome("fail", "expected a failure (ill-formed shapes), got a report")
-    actual = {_fast_key(store, r) for r in results}
-    return _compare(case.expected, case.expected_conforms, actual, not results)
+    return _compare(case.expected, case.expected_conforms, actual, conforms)
+
+
+def fast_report(case: Case) -> tuple[bool, set]:
+    """(conforms, result keys) from kg.fastvalidate; raises UnsupportedShape when it refuses."""
+    import pyoxigraph as ox
+
+    from kg.fastvalidate import CompiledShapes, check_datatypes_as_written, validate_store
+
+    shapes = shapes_only(_parse(case.shapes, normalize=False))
+    compiled = CompiledShapes.from_graph(shapes, inference="none")
+    check_datatypes_as_written(case.data.read_bytes(), case.id)
+    store = ox.Store()
+    store.load(path=str(case.data), format=ox.RdfFormat.TURTLE, base_iri=case.data.resolve().as_uri())
+    results = validate_store(store, compiled, graphs=None, rdfs_closed=False, workers=1)
+    return not results, {_fast_key(store, r) for r in results}
 
 
 def shapes_only(g):
