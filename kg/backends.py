@@ -380,7 +380,7 @@ def _reason(exc: BaseException) -> str:
 
 def run_remote(data_dir, query, params: dict | None, endpoint: RemoteEndpoint):
     """A stored query (or SPARQL text) with ``params`` bound, run on ``endpoint``."""
-    from kg.queries import bind, parse_query_text
+    from kg.queries import bind, parse_query_text, sort_lists
 
     if isinstance(query, str):
         query = parse_query_text(query, require_header=False)
@@ -388,4 +388,4 @@ def run_remote(data_dir, query, params: dict | None, endpoint: RemoteEndpoint):
     else:
         headerless = not query.title
     terms = bind(query, params or {}, headerless=headerless)
-    return endpoint.run(query.text, terms)
+    return sort_lists(endpoint.run(query.text, terms), query.lists)

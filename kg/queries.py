@@ -30,7 +30,9 @@ from kg.paths import DataDir
 from kg.prefixes import KG, PREFIXES, unknown_prefix_message
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
-QUERY_KEYS = {"title", "description", "param", "returns"}
+QUERY_KEYS = {"title", "description", "param", "returns", "lists"}
+#: How a column named in ``#+ lists:`` joins its values (GROUP_CONCAT's separator).
+LIST_SEPARATOR = " | "
 CHECK_KEYS = {"title", "problem", "fix", "description"}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -83,6 +85,9 @@ class StoredQuery:
     description: str = ""
     params: list[Param] = field(default_factory=list)
     returns: list[str] = field(default_factory=list)
+    #: Columns that join several values with LIST_SEPARATOR: kg sorts the values, so the
+    #: text is the same on every engine (GROUP_CONCAT's order is not defined).
+    lists: list[str] = field(default_factory=list)
     problem: str = ""
     fix: str = ""
 
@@ -178,6 +183,13 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
                 raise QueryHeaderError(f"returns names variable(s) the query does not have: {absent}",
                                        path=path, line=number)
             query.returns = names
+        elif key == "lists":
+            names = [v.strip().lstrip("?") for v in value.split(",")]
+            absent = [n for n in names if not re.search(r"\bAS\s+[?$]" + re.escape(n) + r"\b", body)]
+            if absent:
+                raise QueryHeaderError(f"lists names column(s) the query does not compute (AS ?name): {absent}",
+                                       path=path, line=number)
+            query.lists = names
         else:
             setattr(query, key, value)
     if require_header:
@@ -502,6 +514,24 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     else:
         raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
     result.warnings += unknown_iri_warnings(data_dir, given, params or {}, store=store)
+    return sort_lists(result, query.lists)
+
+
+def sort_lists(result: QueryResult, columns) -> QueryResult:
+    """``result`` with the values of each list column (``#+ lists:``) sorted and unique."""
+    import pyoxigraph as ox
+
+    indexes = [result.variables.index(c) for c in columns if c in result.variables]
+    if not indexes or result.kind != "select":
+        return result
+
+    def sorted_cell(term):
+        if not isinstance(term, ox.Literal) or LIST_SEPARATOR not in term.value:
+            return term
+        parts = sorted(set(term.value.split(LIST_SEPARATOR)), key=lambda t: (t.casefold(), t))
+        return ox.Literal(LIST_SEPARATOR.join(parts))
+
+    result.rows = [tuple(sorted_cell(t) if i in indexes else t for i, t in enumerate(row)) for row in result.rows]
     return result
 
 
