@@ -353,7 +353,7 @@ def resource(context, iri: str) -> Response:
                     ["role", "post", "organisation", "start", "end", "status", "article"])
     memberships = _rows(context, inject_values(MEMBERSHIPS_QUERY, {"entity": subject}), limit=MAX_TRIPLES_SHOWN)
     defections = _dedupe(_stored_rows(context, "defections", "person", iri) or [],
-                         ["defection", "origin", "destination", "date", "status", "article", "quote"])
+                         ["defection", "origin", "destination", "date", "status", "article", "quotes"])
     statements = _merge_relations(_stored_rows(context, "person-profile", "entity", iri) or [])
     said = _stored_rows(context, "said-by", "speaker", iri) or []
     sources = _rows(context, SOURCES_QUERY % node, limit=MAX_TRIPLES_SHOWN)
@@ -367,6 +367,13 @@ def resource(context, iri: str) -> Response:
 
     def quote(row):
         return f"<q>{esc(row['quote'].value)}</q>" if row.get("quote") is not None else ""
+
+    def quotes(row):
+        from kg.queries import LIST_SEPARATOR
+
+        if row.get("quotes") is None:
+            return ""
+        return "<br>".join(f"<q>{esc(q)}</q>" for q in row["quotes"].value.split(LIST_SEPARATOR))
 
     if posts:
         parts.append("<section><h2>Posts</h2>" + table(
@@ -382,10 +389,10 @@ def resource(context, iri: str) -> Response:
               term_html(r["membership"])] for r in memberships]) + "</section>")
     if defections:
         parts.append("<section><h2>Defections</h2>" + table(
-            ["from", "to", "date", "status", "article", "source", "quote", "record"],
+            ["from", "to", "date", "status", "article", "sources", "quotes", "record"],
             [[term_html(r.get("origin"), labels), term_html(r.get("destination"), labels), term_html(r.get("date")),
-              _status(r.get("status")), term_html(r.get("article"), labels), term_html(r.get("source")),
-              quote(r), term_html(r.get("defection"))] for r in defections]) + "</section>")
+              _status(r.get("status")), term_html(r.get("article"), labels), term_html(r.get("sources")),
+              quotes(r), term_html(r.get("defection"))] for r in defections]) + "</section>")
     if statements:
         rows = []
         for r in statements:
