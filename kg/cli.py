@@ -202,8 +202,13 @@ def _param_help(p) -> str:
 @click.option("--allow-service", is_flag=True,
               help="Let SERVICE clauses run (federated query: kg connects to the servers they name). "
                    "Refused by default.")
+@click.option("--truncate", type=click.IntRange(min=2), metavar="N",
+              help="table: cut each cell to N characters (…) instead of wrapping long cells to the "
+                   "terminal's width.")
+@click.option("--compact", is_flag=True,
+              help="csv, tsv, json: write IRIs as prefixed names (kg:psp) instead of in full.")
 @click.pass_context
-def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, allow_service):
+def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, allow_service, truncate, compact):
     """Run a stored query (NAME), a query file (FILE.rq) or SPARQL text (-e).
 
     SELECT, ASK, CONSTRUCT and DESCRIBE over the reasoned KG (asserted + inferred).
@@ -228,7 +233,16 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
                            allow_service=allow_service)
     for warning in getattr(result, "warnings", []):
         click.echo(f"warning: {warning}", err=True)
-    _emit(format_result(result, fmt), out)
+    _emit(format_result(result, fmt, width=None if out else _table_width(), truncate=truncate, compact=compact), out)
+
+
+def _table_width() -> int:
+    """The terminal's width (COLUMNS, else the terminal, else DEFAULT_TABLE_WIDTH for a pipe)."""
+    import shutil
+
+    from kg.formats import DEFAULT_TABLE_WIDTH
+
+    return shutil.get_terminal_size((DEFAULT_TABLE_WIDTH, 24)).columns
 
 
 @cli.command("validate")
