@@ -569,6 +569,11 @@ def _profile_text(p) -> str:
             else:
                 out.append("- (a report stating no fact)\n")
             out.append(f"    {when}: \"{said.get('quote') or ''}\"\n")
+    if p.distinct:
+        out.append("\nNot to be confused with\n")
+        for other in p.distinct:
+            note = f": {other['note']}" if other.get("note") else ""
+            out.append(f"- {other['otherLabel']} ({other['other']}){note}\n")
     return "".join(out)
 
 

@@ -222,6 +222,9 @@ class Profile:
     facts: list[dict] = field(default_factory=list)
     said: list[dict] = field(default_factory=list)
     """What they said: every report attributed to them (stored query said-by)."""
+    distinct: list[dict] = field(default_factory=list)
+    """Not to be confused with: each entity owl:differentFrom this one, with the mqm:confusionNote
+    of the owl:Axiom annotating that triple (why the two could be taken for one)."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -242,6 +245,23 @@ SELECT DISTINCT ?membership ?organisation ?organisationLabel ?roleLabel ?start ?
   OPTIONAL { ?membership org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end . }
 }
 ORDER BY STR(?start) ?organisationLabel ?article ?membership
+"""
+
+DIFFERENT_QUERY = """
+PREFIX mqm:  <https://w3id.org/mqm-kg/ontology#>
+PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?other ?otherLabel ?note WHERE {
+  { ?entity owl:differentFrom ?other } UNION { ?other owl:differentFrom ?entity }
+  FILTER (?other != ?entity)
+  ?other skos:prefLabel ?otherLabel .
+  OPTIONAL {
+    ?axiom owl:annotatedProperty owl:differentFrom ; mqm:confusionNote ?note .
+    { ?axiom owl:annotatedSource ?entity ; owl:annotatedTarget ?other }
+    UNION { ?axiom owl:annotatedSource ?other ; owl:annotatedTarget ?entity }
+  }
+}
+ORDER BY ?otherLabel ?other ?note
 """
 
 TYPES_QUERY = """
@@ -300,6 +320,8 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
             rows = run_query(data_dir, query, bindings={"speaker": entity}, store=store).dicts()
             result.said = simple(rows, ["report", "fact", "factType", "summary", "status", "article", "date",
                                         "quote"])
+    rows = run_oxigraph(store, DIFFERENT_QUERY, {"entity": entity}).dicts()
+    result.distinct = simple(rows, ["other", "otherLabel", "note"])
     return result
 
 

@@ -11,6 +11,12 @@ The mentions are listed by hand in tests/fixtures/completeness/article-NNN.tsv, 
   inflected or possessive surface ("Kamal’s", "assemblies") may instead match a label equal to
   the surface without its ending ('s, ’s, s', s; -ies for -y). The entity must also be used in
   data/article-NNN.ttl (or be the dateline of the article record): mentioned means transcribed.
+- abbreviation (issue 17): an abbreviation printed in the body that names a concept rather
+  than an actor of the story (MNAs, LEA, Secy General); ``expected`` is a ``kg:`` or ``mqm:``
+  CURIE declared in the data or the ontology that carries the surface as a label, matched
+  like a person's (an inflected surface by its stem). It need not be used in the article's
+  facts: the row checks that the abbreviation resolves to what it stands for. Abbreviations of
+  parties and bodies that are actors (PSP, APML, KKF, RAW...) are organisation rows.
 - date / number: ``expected`` is checked against the literals of data/article-NNN.ttl (plus
   the article record kg:article-NNN in data/articles.ttl):
   ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` must be a typed date literal (xsd:gYear,
@@ -35,7 +41,9 @@ KG = "https://w3id.org/mqm-kg/id/"
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "completeness"
 ARTICLES_DIR = REPO_ROOT.parent / "shared" / "articles"
 DATA_DIR = REPO_ROOT / "data"
-KINDS = {"person", "organisation", "place", "date", "number"}
+ONTOLOGY = REPO_ROOT / "ontology" / "mqm.ttl"
+MQM = "https://w3id.org/mqm-kg/ontology#"
+KINDS = {"person", "organisation", "place", "date", "number", "abbreviation"}
 ENTITY_KINDS = {"person", "organisation", "place"}
 LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, RDFS.label, FOAF.name)
 _XSD = "http://www.w3.org/2001/XMLSchema#"  # a string: pytest's collection trips over rdflib's XSD
@@ -106,6 +114,24 @@ def data():
     return graph, literals, linked
 
 
+@pytest.fixture(scope="module")
+def vocabulary(data):
+    """The data and the ontology in one graph (abbreviation rows may name an mqm: concept)."""
+    graph = Graph()
+    graph += data[0]
+    graph.parse(ONTOLOGY)
+    return graph
+
+
+def _has_label(graph, entity, surface):
+    labels = {_norm(label) for prop in LABELS for label in graph.objects(entity, prop)}
+    wanted = _norm(surface)
+    stems = {wanted[: -len(end)] for end in ENDINGS if wanted.endswith(end)}
+    if wanted.endswith("ies"):  # a plural: "Sindh assemblies"
+        stems.add(wanted[:-3] + "y")
+    return wanted in labels or bool(stems & labels), sorted(labels)
+
+
 def test_every_article_has_a_fixture():
     numbers = {path.name.split("_")[0] for path in ARTICLES_DIR.glob("*.txt")}
     listed = {path.stem.split("-")[1] for path in FIXTURES.glob("article-*.tsv")}
@@ -113,24 +139,27 @@ def test_every_article_has_a_fixture():
 
 
 @pytest.mark.parametrize("number,line_no,kind,surface,expected", ROWS)
-def test_mention_is_in_the_data(number, line_no, kind, surface, expected, texts, data):
+def test_mention_is_in_the_data(number, line_no, kind, surface, expected, texts, data, vocabulary):
     where = f"article-{number}.tsv line {line_no}"
     assert kind in KINDS, f"{where}: unknown kind {kind!r}"
     assert surface in texts[number], f"{where}: {surface!r} does not occur in article {number}"
     graph, literals, linked = data
+    if kind == "abbreviation":
+        prefix, _, local = expected.partition(":")
+        assert prefix in ("kg", "mqm") and local, f"{where}: expected a kg: or mqm: CURIE, got {expected!r}"
+        entity = URIRef((KG if prefix == "kg" else MQM) + local)
+        assert (entity, RDF.type, None) in vocabulary, f"{where}: {expected} is not declared in the data or ontology"
+        ok, labels = _has_label(vocabulary, entity, surface)
+        assert ok, f"{where}: {expected} has no label {surface!r} (labels: {labels})"
+        return
     if kind in ENTITY_KINDS:
         assert expected.startswith("kg:"), f"{where}: expected a kg: CURIE, got {expected!r}"
         entity = URIRef(KG + expected[3:])
         assert (entity, RDF.type, None) in graph, f"{where}: {expected} is not declared in the data"
         assert entity in linked.get(number, set()), (
             f"{where}: {expected} is not used in data/article-{number}.ttl (nor as its record's dateline)")
-        labels = {_norm(label) for prop in LABELS for label in graph.objects(entity, prop)}
-        wanted = _norm(surface)
-        stems = {wanted[: -len(end)] for end in ENDINGS if wanted.endswith(end)}
-        if wanted.endswith("ies"):  # a plural: "Sindh assemblies"
-            stems.add(wanted[:-3] + "y")
-        assert wanted in labels or stems & labels, (
-            f"{where}: {expected} has no label {surface!r} (labels: {sorted(labels)})")
+        ok, labels = _has_label(graph, entity, surface)
+        assert ok, f"{where}: {expected} has no label {surface!r} (labels: {labels})"
         return
     found = literals.get(number, set())
     if kind == "date" and DATE_FORM.fullmatch(expected):
