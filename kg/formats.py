@@ -96,6 +96,9 @@ def table(headers: list[str], rows: list[list[str]], *, width: int | None = None
         minimum = [min(widths[i], max(len(h), min(longest_word[i], MAX_WORD_WIDTH), MIN_COLUMN_WIDTH))
                    for i, h in enumerate(headers)]
         widths = _fitted(widths, minimum, width)
+        if sum(widths) + 2 * (len(widths) - 1) > width:
+            # Still too wide: break long words (IRIs) too, down to the headers.
+            widths = _fitted(widths, [max(len(h), MIN_COLUMN_WIDTH) for h in headers], width)
 
     def lines(cells):
         wrapped = [textwrap.wrap(c, w, break_long_words=True, break_on_hyphens=False) or [""] if len(c) > w else [c]
