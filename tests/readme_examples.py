@@ -169,6 +169,10 @@ def _cut(lines: list[str], head: int | None, tail: int) -> list[str]:
     return lines[:keep_head] + ["..."] + (lines[len(lines) - tail:] if tail else [])
 
 
+#: The terminal width the examples are run with (kg query tables wrap to it).
+README_COLUMNS = 140
+
+
 def _runner():
     from click.testing import CliRunner
 
@@ -186,7 +190,9 @@ def _run_kg(args: list[str], cwd: Path) -> tuple[int, str, str, str]:
     previous = os.getcwd()
     os.chdir(cwd)
     try:
-        result = runner.invoke(cli, args, obj={}, prog_name="kg", env={name: None for name in UNSET},
+        # A fixed terminal width, so that wrapped tables are the same wherever cog runs.
+        env = {**{name: None for name in UNSET}, "COLUMNS": str(README_COLUMNS)}
+        result = runner.invoke(cli, args, obj={}, prog_name="kg", env=env,
                                catch_exceptions=True)
     finally:
         os.chdir(previous)
