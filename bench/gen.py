@@ -388,7 +388,8 @@ class Generator:
               (DCT + "title", en(f"Synthetic article {n}: {self.sentence(5)}")),
               (DCT + "issued", typed(f"{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}",
                                      "date")),
-              (DCT + "publisher", outlet), (MQM + "dateline", self.pick(self.places)))
+              (DCT + "publisher", outlet), (MQM + "dateline", self.pick(self.places)),
+              (SKOS + "prefLabel", en(f"Synthetic article {n}")))
         self.art, self.outlet, self.n, self.k = art, outlet, n, 0
         self.sources = []
         for j in range(self.rng.randrange(0, 3)):
@@ -396,6 +397,7 @@ class Generator:
             party = self.pick(self.all_parties)
             g.add(src, (A, MQM + "AnonymousSource"),
                   (RDFS + "label", en(f"sources in party {party.rsplit('/', 1)[1]}")),
+                  (SKOS + "prefLabel", en(f"sources in party {party.rsplit('/', 1)[1]} (synthetic article {n}, {j})")),
                   (MQM + "affiliation", party))
             self.sources.append(src)
         if self.lineage and n % 3 == 0:
@@ -485,7 +487,8 @@ class Generator:
             start, end, r = end + 2, start, 0.7
         elif kind == "instant-year-as-integer":
             r = 0.95
-        pairs = [(A, TIME + "Interval"), (RDFS + "label", en(f"term {self.k} of article {self.n}"))]
+        label = en(f"term {self.k} of article {self.n}")
+        pairs = [(A, TIME + "Interval"), (RDFS + "label", label), (SKOS + "prefLabel", label)]
         if r < 0.5 or 0.65 <= r < 0.9:
             pairs.append((TIME + "hasBeginning", self.day(start)))
         if 0.5 <= r < 0.9:

@@ -185,3 +185,21 @@ def test_facts_about_nine_zero(repo):
     found = {r["fact"] for r in rows("facts", "about=kg:nine-zero")}
     assert KG + "a004-incident-nine-zero-2013-05-18" in found
     assert KG + "a004-founding-psp" not in found
+
+
+def test_every_node_a_user_sees_has_one_preferred_label(repo):
+    """Speakers (people, outlets, anonymous sources), articles, periods and every organisation,
+    place or person a fact names: a join on skos:prefLabel drops none of them."""
+    query = """SELECT ?node (COUNT(DISTINCT ?label) AS ?labels) WHERE {
+      { ?report prov:wasAttributedTo ?node } UNION { ?report prov:wasDerivedFrom ?node }
+      UNION { ?fact time:hasTime ?node . ?node a time:Interval }
+      UNION { ?fact mqm:participant|mqm:origin|mqm:destination|mqm:place|mqm:accused|mqm:defector ?node }
+      OPTIONAL { ?node skos:prefLabel ?label }
+    } GROUP BY ?node HAVING (COUNT(DISTINCT ?label) != 1)"""
+    result = run_kg(["--data-dir", ROOT, "query", "-e", query, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    offenders = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert not offenders, offenders
+    # Not vacuous: anonymous sources and articles are among the nodes checked.
+    seen = run_kg(["--data-dir", ROOT, "query", "-e", "SELECT ?l WHERE { kg:src-a000-apml-sources skos:prefLabel ?l }"])
+    assert "Sources in the APML" in seen.stdout

@@ -47,7 +47,8 @@ def test_queries_lists_the_catalogue(repo):
 
 
 def test_query_table(repo):
-    result = run_kg(["query", "defections", "--param", "person=kg:sagheer-ahmed"])
+    # A wide terminal: each cell on one line (a narrow one wraps them: tests/test_analyst_desk.py).
+    result = run_kg(["query", "defections", "--param", "person=kg:sagheer-ahmed"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "Sagheer Ahmed" in result.output and "rows)" in result.output
 

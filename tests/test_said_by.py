@@ -66,3 +66,15 @@ def test_entity_pages_show_what_they_said_and_outlets_count_their_facts(server):
     status, _headers, body = http("GET", server.base + "/")
     home = body.decode("utf-8")
     assert ">The Nation</a> <small>(0 facts)" not in home and ">The Nation</a> <small>(" in home
+
+
+def test_entity_page_lists_who_not_to_confuse_them_with(server):
+    from serve_helpers import http
+
+    status, _headers, body = http("GET", server.base + "/id/anees-advocate")
+    page = body.decode("utf-8")
+    assert status == 200 and "<h2>Not to be confused with</h2>" in page
+    section = page.split("<h2>Not to be confused with</h2>", 1)[1].split("</section>", 1)[0]
+    assert "/id/anees-qaimkhani" in section and "Anees Qaimkhani" in section and "Both are" in section
+    status, _headers, body = http("GET", server.base + "/id/psp")
+    assert "Not to be confused with" not in body.decode("utf-8")

@@ -356,6 +356,9 @@ def resource(context, iri: str) -> Response:
                          ["defection", "origin", "destination", "date", "status", "article", "quotes"])
     statements = _merge_relations(_stored_rows(context, "person-profile", "entity", iri) or [])
     said = _stored_rows(context, "said-by", "speaker", iri) or []
+    from kg.whois import DIFFERENT_QUERY
+
+    distinct = _rows(context, inject_values(DIFFERENT_QUERY, {"entity": subject}), limit=MAX_TRIPLES_SHOWN)
     sources = _rows(context, SOURCES_QUERY % node, limit=MAX_TRIPLES_SHOWN)
     instances = _rows(context, INSTANCES_QUERY % node, limit=MAX_TRIPLES_SHOWN + 1)
     more_terms = [t for rows in (posts, memberships, defections, sources, instances) for r in rows
@@ -416,6 +419,10 @@ def resource(context, iri: str) -> Response:
         parts.append(f"<section id=\"said\"><h2>What they said ({len(rows)} statements)</h2>" + table(
             ["status", "statement", "kind", "article", "date", "quote"], rows, cls="results statements") +
             "</section>")
+    if distinct:
+        parts.append("<section id=\"distinct\"><h2>Not to be confused with</h2>" + table(
+            ["person", "why they could be confused"],
+            [[link(r["other"].value, r["otherLabel"].value), esc(r["note"].value) if r.get("note") is not None else ""] for r in distinct]) + "</section>")
     if sources:
         parts.append("<section id=\"sources\"><h2>Sources</h2>" + table(
             ["report", "article", "attributed to", "quote"],
