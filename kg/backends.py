@@ -363,6 +363,25 @@ class RemoteEndpoint:
         return QueryResult("select", variables=variables, rows=rows)
 
 
+def endpoint_engine(endpoint: "RemoteEndpoint") -> str | None:
+    """Which SPARQL engine answers at ``endpoint`` (one of kg.queries.ENGINES), from the
+    Server header of a trivial ASK; None when it does not say."""
+    from urllib.parse import urlencode
+
+    from kg.queries import ENGINES
+
+    try:
+        _status, headers, _body = http_request(
+            "POST", endpoint.url, data=urlencode({"query": "ASK {}"}).encode("utf-8"),
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Accept": "application/sparql-results+json"},
+            creds=endpoint.creds, timeout=endpoint.timeout)
+    except OSError:
+        return None
+    server = _header(headers, "Server").lower()
+    return next((engine for engine in ENGINES if engine in server), None)
+
+
 def _header(headers: dict, name: str) -> str:
     for key, value in headers.items():
         if key.lower() == name.lower():
@@ -388,4 +407,9 @@ def run_remote(data_dir, query, params: dict | None, endpoint: RemoteEndpoint):
     else:
         headerless = not query.title
     terms = bind(query, params or {}, headerless=headerless)
+    if query.unsupported:
+        engine = endpoint_engine(endpoint)
+        if engine in query.unsupported:
+            raise EndpointError(f"query {query.name!r} does not run on {engine.capitalize()} (its header says: "
+                                f"{query.unsupported[engine]}); not sent to {endpoint.url}")
     return sort_lists(endpoint.run(query.text, terms), query.lists)

@@ -30,7 +30,9 @@ from kg.paths import DataDir
 from kg.prefixes import KG, PREFIXES, unknown_prefix_message
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
-QUERY_KEYS = {"title", "description", "param", "returns", "lists"}
+QUERY_KEYS = {"title", "description", "param", "returns", "lists", "unsupported"}
+#: SPARQL engines a stored query may declare it does not run on (``#+ unsupported:``).
+ENGINES = ("virtuoso", "graphdb", "fuseki", "stardog", "neptune", "blazegraph")
 #: How a column named in ``#+ lists:`` joins its values (GROUP_CONCAT's separator).
 LIST_SEPARATOR = " | "
 CHECK_KEYS = {"title", "problem", "fix", "description"}
@@ -88,6 +90,8 @@ class StoredQuery:
     #: Columns that join several values with LIST_SEPARATOR: kg sorts the values, so the
     #: text is the same on every engine (GROUP_CONCAT's order is not defined).
     lists: list[str] = field(default_factory=list)
+    #: engine -> why the query does not run there (``#+ unsupported: virtuoso | reason``).
+    unsupported: dict = field(default_factory=dict)
     problem: str = ""
     fix: str = ""
 
@@ -162,7 +166,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
                                    path=path, line=number)
         if not value:
             raise QueryHeaderError(f"empty value for {key!r}", path=path, line=number)
-        if key != "param" and key in seen:
+        if key not in ("param", "unsupported") and key in seen:
             raise QueryHeaderError(f"duplicate key {key!r}", path=path, line=number)
         seen.add(key)
         if key == "param":
@@ -183,6 +187,12 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
                 raise QueryHeaderError(f"returns names variable(s) the query does not have: {absent}",
                                        path=path, line=number)
             query.returns = names
+        elif key == "unsupported":
+            engine, _, reason = (part.strip() for part in value.partition("|"))
+            if engine not in ENGINES or not reason:
+                raise QueryHeaderError(f"unsupported needs 'engine | reason' with engine one of {', '.join(ENGINES)}, "
+                                       f"got {value!r}", path=path, line=number)
+            query.unsupported[engine] = reason
         elif key == "lists":
             names = [v.strip().lstrip("?") for v in value.split(",")]
             absent = [n for n in names if not re.search(r"\bAS\s+[?$]" + re.escape(n) + r"\b", body)]

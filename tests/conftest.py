@@ -104,7 +104,8 @@ def data_copy(tmp_path, repo):
 #: first: with one module per worker (``--dist loadfile``), a long module started last
 #: leaves the other core idle at the end.
 SLOW_MODULES = ("test_queries_10k.py", "test_reasoner_differential.py", "test_queries_catalogue.py",
-                "test_add_hardening.py", "test_backends.py", "test_serve_limits.py", "test_fastreason.py")
+                "test_add_hardening.py", "test_backends.py", "test_serve_limits.py", "test_fastreason.py",
+                "test_virtuoso.py")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -150,3 +150,44 @@ def http(method: str, url: str, *, data: bytes | None = None, headers: dict | No
             return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+#: The administrator a fresh Virtuoso database has (user dba, password dba).
+VIRTUOSO_USER = ("dba", "dba")
+
+
+def virtuoso_binary() -> str | None:
+    return shutil.which("virtuoso-t")
+
+
+def start_virtuoso(tmp: Path) -> Server:
+    """`virtuoso-t +foreground` with a database of its own in ``tmp`` on two free 127.0.0.1
+    ports (SQL and HTTP), from the Debian package's virtuoso.ini with the paths and ports
+    replaced. Its SPARQL endpoint is ``base + "/sparql"``, the authenticated Graph Store
+    ``base + "/sparql-graph-crud-auth"`` (HTTP Digest, dba/dba)."""
+    import re
+
+    binary = virtuoso_binary()
+    if binary is None or not VIRTUOSO_INI.is_file():
+        raise RuntimeError("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource)")
+    sql_port, port = free_port(), free_port()
+    folder = tmp / f"virtuoso-{port}"
+    folder.mkdir(parents=True)
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8")
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = re.sub(r"(\[Parameters\][^\[]*?\nServerPort\s*=\s*)\d+", rf"\g<1>{HOST}:{sql_port}", ini)
+    ini = re.sub(r"(\[HTTPServer\][^\[]*?\nServerPort\s*=\s*)\d+", rf"\g<1>{HOST}:{port}", ini)
+    ini = re.sub(r"(?m)^(NumberOfBuffers\s*=\s*)\d+", r"\g<1>10000", ini)
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    log = folder / "virtuoso.out"
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+                                stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder)
+    server = Server(proc, port, log)
+    try:
+        wait_http(server.base + "/sparql?query=ASK%7B%7D", proc, log, timeout=120)
+    except BaseException:
+        server.stop()
+        raise
+    return server
