@@ -128,6 +128,44 @@ def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
     return report
 
 
+def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckReport:
+    """The checks that run where the data lives, on a remote SPARQL endpoint holding the
+    reasoned KG (kg push --inferred): the SHACL shapes (kg.fastvalidate.validate_endpoint) and
+    every queries/checks/*-violation.rq. Parsing, the reasoner's consistency and the quotes
+    need the files and are reported as skipped."""
+    from kg.backends import run_remote
+    from kg.fastvalidate import validate_endpoint
+    from kg.queries import check_catalogue
+
+    say = progress or (lambda message: None)
+    report = CheckReport()
+    local = "needs the files: run kg check locally"
+    for name, title in (("parse", "Every file parses"), ("consistency", "The OWL 2 RL closure is consistent"),
+                        ("quotes", "Every quote occurs verbatim in its article")):
+        report.steps.append(CheckStep(name, title, "skip", f"not run on {endpoint.url} ({local})"))
+    say(f"validating with SHACL on {endpoint.url} ...")
+    shacl = validate_endpoint(data_dir, endpoint)
+    errors = [v for v in shacl.violations if v.severity == "Violation"]
+    others = [v for v in shacl.violations if v.severity != "Violation"]
+    report.steps.append(CheckStep(
+        "shacl", "The KG conforms to ontology/shapes.ttl", "fail" if errors else "pass",
+        f"{len(errors)} violations, {len(others)} warnings/infos",
+        rows=[{"entity": v.focus, "property": v.path, "value": v.value, "message": v.message,
+               "severity": v.severity, "file": v.source_file} for v in shacl.violations]))
+    for query in check_catalogue(data_dir):
+        say(f"check {query.name} ...")
+        try:
+            result = run_remote(data_dir, query, {}, endpoint)
+        except KGError as exc:
+            report.steps.append(CheckStep(query.name, query.title, "fail", f"could not run: {exc}",
+                                          query.problem, query.fix))
+            continue
+        rows = [{k: (t.value if t is not None else None) for k, t in row.items()} for row in result.dicts()]
+        report.steps.append(CheckStep(query.name, query.title, "fail" if rows else "pass",
+                                      f"{len(rows)} offending rows", query.problem, query.fix, rows))
+    return report
+
+
 def _quotes_step(data_dir: DataDir, dataset) -> CheckStep:
     from rdflib import URIRef
 

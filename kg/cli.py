@@ -257,8 +257,13 @@ def _table_width() -> int:
 @click.option("--inference", type=click.Choice(["none", "rdfs"]), default="none", show_default=True,
               help="With --shapes: RDFS inference on the data graph first (pyshacl).")
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine validated, and why.")
+@click.option("--endpoint", metavar="URL", help="Validate the KG where it lives: run the shapes on this remote "
+              "SPARQL endpoint (which holds the reasoned KG, as kg push --inferred leaves it), not locally.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: validate only these graphs (repeatable; default: every urn:kg: graph).")
+@click.option("--user", help="User for --endpoint; the password comes from $KG_ENDPOINT_PASSWORD.")
 @click.pass_context
-def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose):
+def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpoint, graphs, user):
     """Validate the KG (and FILEs, read together with it) against the SHACL shapes.
 
     With --shapes SHAPES, validate the FILEs alone against SHAPES (your own data against
@@ -271,6 +276,20 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose):
 
     With your own shapes: kg validate --shapes my-shapes.ttl --format json my-data.ttl
     """
+    if endpoint:
+        if files or shapes_path:
+            raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
+        if fmt == "turtle":
+            raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
+        from kg.backends import RemoteEndpoint
+        from kg.fastvalidate import validate_endpoint
+
+        report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
+                                   progress=_progress)
+        _emit(_validation_text(report, fmt))
+        ctx.exit(0 if report.conforms else 1)
+    if graphs:
+        raise click.UsageError("--graph applies with --endpoint")
     if shapes_path is None:
         if engine != "auto" or inference != "none":
             raise click.UsageError("--engine and --inference apply with --shapes (the KG's own shapes "
@@ -420,8 +439,11 @@ def stats_cmd(ctx, fmt):
 
 @cli.command("check")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--endpoint", metavar="URL", help="Run the SHACL shapes and the *-violation.rq checks on this remote "
+              "SPARQL endpoint (holding the reasoned KG, as kg push --inferred leaves it) instead of locally.")
+@click.option("--user", help="User for --endpoint; the password comes from $KG_ENDPOINT_PASSWORD.")
 @click.pass_context
-def check_cmd(ctx, fmt):
+def check_cmd(ctx, fmt, endpoint, user):
     """Release checks: parse, consistency, SHACL, quotes, every queries/checks/*-violation.rq.
 
     Prints the offending rows of each failed check, and last how many checks ran and which
@@ -431,7 +453,13 @@ def check_cmd(ctx, fmt):
     """
     from kg.checks import run_checks
 
-    report = run_checks(_data_dir(ctx), progress=_progress)
+    if endpoint:
+        from kg.backends import RemoteEndpoint
+        from kg.checks import run_remote_checks
+
+        report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
+    else:
+        report = run_checks(_data_dir(ctx), progress=_progress)
     if fmt == "json":
         _emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:

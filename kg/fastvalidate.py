@@ -169,6 +169,10 @@ class Query:
     op: str = ""
     programs: list = field(default_factory=list)
     disjoint: bool = False
+    # "screen" kind, for a store that cannot run the screen (portable mode): the counts and
+    # sh:hasValue flags alone ("" when the shape has none); each check then runs its detail
+    # query over every focus node.
+    count_sparql: str = ""
 
 
 @dataclass
@@ -556,7 +560,7 @@ class _Compiler:
             checks.append(Check("LanguageInConstraintComponent", f"!(isLiteral(?v) && ({test}))"))
         members = one("in")
         if members is not None:
-            test = " || ".join(f"sameTerm(?v, {_sparql_term(x)})" for x in Collection(g, members)) or "false"
+            test = " || ".join(_same("?v", _sparql_term(x)) for x in Collection(g, members)) or "false"
             checks.append(Check("InConstraintComponent", f"!({test})"))
         for q in g.objects(shape, self._sh("disjoint")):
             checks.append(Check("DisjointConstraintComponent", f"EXISTS {{ ?this <{q}> ?v }}"))
@@ -579,7 +583,7 @@ class _Compiler:
                 self._add(shape, check.component, f"{values} FILTER ({check.condition})", "DISTINCT ?this ?v",
                           path_text)
             for v in has_values:
-                self._add(shape, "HasValueConstraintComponent", f"{focus} FILTER (!sameTerm(?this, {v}))",
+                self._add(shape, "HasValueConstraintComponent", f"{focus} FILTER (!{_same('?this', v)})",
                           "DISTINCT ?this", path_text, kind="focus")
             return
         for q in equals:
@@ -599,7 +603,7 @@ class _Compiler:
         if not checks and not has_values and not min_count and max_count is None:
             return
         binds = " ".join(f"BIND (IF({c.condition}, 1, 0) AS ?f{i})" for i, c in enumerate(checks))
-        binds += " " + " ".join(f"BIND (IF(sameTerm(?v, {v}), 1, 0) AS ?h{i})" for i, v in enumerate(has_values))
+        binds += " " + " ".join(f"BIND (IF({_same('?v', v)}, 1, 0) AS ?h{i})" for i, v in enumerate(has_values))
         aggregates = ["(COUNT(DISTINCT ?v) AS ?n)"]
         aggregates += [f"(SUM(COALESCE(?f{i}, 0)) AS ?c{i})" for i in range(len(checks))]
         aggregates += [f"(SUM(COALESCE(?h{i}, 0)) AS ?hv{i})" for i in range(len(has_values))]
@@ -611,13 +615,18 @@ class _Compiler:
             having.append(f"COUNT(DISTINCT ?v) > {max_count}")
         sparql = (f"SELECT ?this {' '.join(aggregates)} WHERE {{ {focus} OPTIONAL {{ ?this {path_sparql} ?v {binds} }} }} "
                   f"GROUP BY ?this HAVING ({' || '.join(having)})")
+        count_having = having[len(checks):]
+        count_sparql = "" if not count_having else (
+            f"SELECT ?this {' '.join(aggregates[:1] + aggregates[1 + len(checks):])} WHERE {{ {focus} OPTIONAL {{ "
+            f"?this {path_sparql} ?v {' '.join(f'BIND (IF({_same(chr(63) + chr(118), v)}, 1, 0) AS ?h{i})' for i, v in enumerate(has_values))} }} }} "
+            f"GROUP BY ?this HAVING ({' || '.join(count_having)})")
         for check in checks:
             check.detail = (f"SELECT {check.detail_select} WHERE {{ {{OFFENDERS}} ?this {path_sparql} ?v "
                             f"FILTER ({check.condition}) }}")
         self.queries.append(Query(sparql=sparql, component="", shape=self._label(shape), path=path_text,
                                   severity=self._severity(shape), message=self._message(shape), kind="screen",
                                   checks=checks, has_values=len(has_values), min_count=min_count,
-                                  max_count=max_count, focus=focus))
+                                  max_count=max_count, focus=focus, count_sparql=count_sparql))
 
     def _sparql_constraint(self, shape, constraint, focus, path_sparql, path_text) -> None:
         if self._deactivated(constraint):
@@ -736,6 +745,15 @@ def _check_prebinding(text: str, name: str) -> None:
         if not _THIS.search(direct):
             raise UnsupportedShape(f"{name}: $this in an inner group that does not bind it in a triple pattern "
                                    "is not translated (pre-binding of $this)")
+
+
+def _same(variable: str, term: str) -> str:
+    """``variable`` is the term ``term`` (SPARQL text). For an IRI written as ``isIRI(?v) &&
+    ?v = <iri>``: the same test (IRIs are equal only when identical), which Virtuoso 7 gets
+    right where its sameTerm on IRIs does not."""
+    if term.startswith("<"):
+        return f"(isIRI({variable}) && {variable} = {term})"
+    return f"sameTerm({variable}, {term})"
 
 
 def _datatype_match(d: str) -> str:
@@ -928,11 +946,14 @@ def rdfs_closure(store, ontology_paths, *, graphs, data_graphs, target_graph: st
 
 
 def validate_store(store, compiled: CompiledShapes, *, graphs=None, literal_types=(),
-                   timings: dict | None = None, rdfs_closed: bool = True, workers: int = 2) -> list[Result]:
+                   timings: dict | None = None, rdfs_closed: bool = True, workers: int = 2,
+                   portable: bool = False) -> list[Result]:
     """Run every generated query over the union of ``graphs`` (None: all graphs).
 
     ``rdfs_closed``: the graphs hold their RDFS closure (``rdfs_closure``), so an instance
-    test is a plain rdf:type lookup.
+    test is a plain rdf:type lookup. ``portable``: no screening query (an EXISTS inside a
+    BIND inside an OPTIONAL, which Virtuoso 7 cannot compile): the counts alone, then each
+    check's own query over every focus node; the same results, more queries.
     """
     import pyoxigraph as ox
 
@@ -975,6 +996,24 @@ def validate_store(store, compiled: CompiledShapes, *, graphs=None, literal_type
             for values in _focus_blocks(nodes, query.focus):
                 for row in run(prepare(query.sparql.replace("{FOCUSVALUES}", values)), query):
                     results.add(_result(query, row))
+        elif query.kind == "screen" and portable:
+            for row in run(prepare(query.count_sparql), query) if query.count_sparql else ():
+                this = row["this"]
+                n = int(row["n"].value)
+                if n < query.min_count:
+                    results.add(_focus_result(query, this, "MinCountConstraintComponent"))
+                if query.max_count is not None and n > query.max_count:
+                    results.add(_focus_result(query, this, "MaxCountConstraintComponent"))
+                for i in range(query.has_values):
+                    if int(row[f"hv{i}"].value) == 0:
+                        results.add(_focus_result(query, this, "HasValueConstraintComponent"))
+            for check in query.checks:
+                for row in run(prepare(check.detail.replace("{OFFENDERS}", query.focus)), query):
+                    value = None if check.per_focus else row["v"]
+                    results.add(Result(focus=str(row["this"]), path=query.path,
+                                       value=str(value) if value is not None else None,
+                                       component=SH + check.component, severity=query.severity,
+                                       message=query.message, shape=query.shape))
         elif query.kind == "screen":
             offenders: dict[int, list[str]] = {}
             for row in run(prepare(query.sparql), query):
@@ -1203,6 +1242,39 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
     done = time.perf_counter()
     if timings is not None:
         timings.update({"load": mark - start, "rdfs": closed - mark, "shapes": done - closed})
+    violations = to_violations(store, results, data_names, names)
+    return ValidationReport(conforms=not violations, violations=violations, results_graph=None,
+                            inference=inference)
+
+
+def validate_endpoint(data_dir, endpoint, *, graphs=None, progress=None):
+    """The shapes of ``data_dir`` run on a remote SPARQL endpoint (kg.backends.RemoteEndpoint)
+    over ``graphs`` (default: every ``urn:kg:`` graph it holds), without downloading the data.
+
+    The shapes assume RDFS inference: the endpoint must hold the reasoned KG, as ``kg push
+    --inferred`` leaves it (the graph ``urn:kg:inferred`` holds the OWL 2 RL closure, which
+    includes the RDFS rules), so an instance test is a plain rdf:type lookup. Not reproduced
+    remotely: literals that a range types (RDF cannot store them as subjects). Returns a
+    kg.validate.ValidationReport; raises KGError when the endpoint cannot run a query."""
+    from kg.backends import RemoteStore
+    from kg.prefixes import FILE_GRAPH_PREFIX, INFERRED_GRAPH
+    from kg.validate import ValidationReport
+
+    say = progress or (lambda message: None)
+    inference, compiled = shapes_for(data_dir)
+    if compiled is None:
+        return ValidationReport(conforms=True, inference=inference)
+    store = RemoteStore(endpoint)
+    names = list(graphs) if graphs else [g for g in store.graph_names() if g.startswith("urn:kg:")]
+    if not names:
+        raise KGError(f"{endpoint.url} holds no urn:kg: graph: push the KG first (kg push --inferred), "
+                      "or name the graphs with --graph")
+    if inference == "rdfs" and INFERRED_GRAPH not in names:
+        raise KGError(f"the shapes assume RDFS inference, and the graphs validated on {endpoint.url} do not "
+                      f"include {INFERRED_GRAPH}: push with --inferred (or add --graph {INFERRED_GRAPH})")
+    say(f"validating on {endpoint.url} ({len(compiled.queries)} queries over {len(names)} graphs) ...")
+    results = validate_store(store, compiled, graphs=names, rdfs_closed=True, portable=True)
+    data_names = [g for g in names if g.startswith(FILE_GRAPH_PREFIX + "data/")]
     violations = to_violations(store, results, data_names, names)
     return ValidationReport(conforms=not violations, violations=violations, results_graph=None,
                             inference=inference)
