@@ -516,28 +516,38 @@ def http_request(method: str, url: str, *, data: bytes | None = None, headers: d
     With ``creds``: the first request carries Basic authentication (or, once this server's
     Digest challenge is known, its Digest answer); a 401 whose challenge kg can answer
     (Digest, or Basic if it was not sent) is answered and the request sent again, at most
-    twice (the second time only for a Digest nonce the server calls stale). A 401 returned
-    from here is final: ``auth_problem`` says why."""
+    twice (the second time only for a Digest nonce the server calls stale). Virtuoso answers
+    a Basic header it does not take with a 401 that names no scheme: then the request is
+    sent once without credentials to learn the challenge. A 401 returned from here is
+    final: ``auth_problem`` says why."""
     known = creds.known_digest(url) if creds else None
     authorization = (creds.digest(known, method, url, data) if known else creds.header()) if creds else None
+    basic_sent = bool(authorization and authorization.startswith("Basic "))
     status, answer, body = _send(method, url, data, headers, authorization, timeout)
-    answered = 0
+    answered, probed = 0, False
     while status == 401 and creds and answered < 2:
-        chosen = choose_challenge(parse_challenges(_header(answer, "WWW-Authenticate")))
+        challenges = parse_challenges(_header(answer, "WWW-Authenticate"))
+        if not challenges:
+            if probed or not authorization:
+                break
+            probed, authorization = True, None     # ask without credentials which scheme it wants
+            status, answer, body = _send(method, url, data, headers, None, timeout)
+            continue
+        chosen = choose_challenge(challenges)
         if chosen is None:
             break
         scheme, challenge = chosen
         if scheme.lower() == "basic":
-            if authorization and authorization.startswith("Basic "):
-                break               # the password was already sent and refused
-            authorization = creds.header()
+            if basic_sent:
+                break               # the password was already sent that way and refused
+            authorization, basic_sent = creds.header(), True
         else:
             if answered and challenge.get("stale", "").lower() != "true":
                 break               # a fresh answer was refused: wrong user or password
             authorization = creds.digest(challenge, method, url, data)
         answered += 1
         status, answer, body = _send(method, url, data, headers, authorization, timeout)
-    if creds and authorization and authorization.startswith("Digest "):
+    if creds and (status == 401 or (authorization or "").startswith("Digest ")):
         creds.digest_outcome(url, accepted=status != 401)
     return status, answer, body
 
