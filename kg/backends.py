@@ -27,9 +27,9 @@ request (as it always was); a 401 with a Digest challenge is answered and the re
 retried once (again if the server says the nonce was stale), and the challenge is kept
 in the ``Credentials`` so the next requests of the same run answer it directly. Virtuoso
 answers a Basic header with a 401 that names no scheme; kg then asks once without
-credentials to get the challenge. A 401
-that remains, or a scheme kg cannot speak, is reported naming the scheme the server asked
-for (``auth_problem``). Redirects are never followed, so credentials go nowhere else.
+credentials to get the challenge. A 401 that remains, or a scheme kg cannot speak, is
+reported naming the scheme the server asked for (``auth_problem``). Redirects are never
+followed, so credentials go nowhere else.
 """
 from __future__ import annotations
 
