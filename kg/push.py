@@ -11,7 +11,9 @@ so a re-push replaces them instead of adding copies.
 Each request has a timeout; connection failures, timeouts, 408, 429 and 5xx are retried
 a bounded number of times with backoff; other statuses are final. The report names
 every graph as written, failed (with the reason) or not attempted (the server stopped
-answering). Credentials never appear in it (kg.backends.scrub / redact).
+answering). Credentials never appear in it (kg.backends.scrub / redact). HTTP Basic and
+Digest authentication (Virtuoso's ``/sparql-graph-crud-auth`` asks for Digest) are handled
+by kg.backends.http_request; a 401 names the scheme the server asked for.
 
 Endpoint URLs: Oxigraph ``http://host:7878/store``, Fuseki ``http://host:3030/DATASET/data``,
 GraphDB ``http://host:7200/repositories/REPO/rdf-graphs/service``, Virtuoso
@@ -23,7 +25,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from kg.backends import Credentials, EndpointError, _reason, http_request, scrub, split_credentials
+from kg.backends import (PASSWORD_ENV_VAR, Credentials, EndpointError, _reason, auth_problem, http_request, scrub,
+                         split_credentials)
 from kg.errors import KGError
 
 SKOLEM_AUTHORITY = "https://w3id.org"
@@ -128,22 +131,26 @@ def graph_url(endpoint: str, graph: str) -> str:
 
 
 def put_graph(endpoint: str, graph: str, payload: bytes, *, creds: Credentials | None, timeout: float,
-              retries: int, sleep=time.sleep) -> tuple[bool, str, int, bool]:
-    """PUT one graph with retries: (ok, detail, attempts, server_unreachable)."""
+              retries: int, sleep=time.sleep, password_env: str = PASSWORD_ENV_VAR) -> tuple[bool, str, int, bool]:
+    """PUT one graph with retries: (ok, detail, attempts, server_unreachable). Basic or Digest
+    authentication is answered inside ``http_request``; a 401 is final and says which scheme
+    the server asked for."""
     url = graph_url(endpoint, graph)
     detail, unreachable = "", False
     attempts = 0
     for attempt in range(retries + 1):
         attempts = attempt + 1
         try:
-            status, _, body = http_request("PUT", url, data=payload, creds=creds, timeout=timeout,
-                                           headers={"Content-Type": "application/n-triples"})
+            status, headers, body = http_request("PUT", url, data=payload, creds=creds, timeout=timeout,
+                                                 headers={"Content-Type": "application/n-triples"})
         except OSError as exc:
             detail, unreachable = _reason(exc), True
         else:
             unreachable = False
             if 200 <= status < 300:
                 return True, f"HTTP {status}", attempts, False
+            if status == 401:
+                return False, scrub(f"HTTP 401: {auth_problem(headers, creds, password_env)}", creds), attempts, False
             snippet = " ".join(body[:300].decode("utf-8", "replace").split())
             detail = f"HTTP {status}" + (f": {snippet}" if snippet else "")
             if status not in RETRY_STATUSES:
@@ -158,12 +165,13 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
          sleep=time.sleep) -> PushReport:
     """Upload the KG's graphs to a Graph Store Protocol ``endpoint``; never raises for
     network failures (they are in the report), raises KGError for usage errors."""
-    from kg.backends import PASSWORD_ENV_VAR, redact
+    from kg.backends import redact
 
     if retries < 0 or timeout <= 0:
         raise KGError("--retries must be >= 0 and --timeout > 0")
     say = progress or (lambda message: None)
-    url, creds = split_credentials(endpoint, user=user, password_env=password_env or PASSWORD_ENV_VAR)
+    password_env = password_env or PASSWORD_ENV_VAR
+    url, creds = split_credentials(endpoint, user=user, password_env=password_env)
     report = PushReport(redact(url))
     payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, progress=progress)
     give_up = False
@@ -174,7 +182,7 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
             continue
         say(f"PUT {name} ({count} triples) ...")
         ok, detail, attempts, unreachable = put_graph(url, name, payload, creds=creds, timeout=timeout,
-                                                      retries=retries, sleep=sleep)
+                                                      retries=retries, sleep=sleep, password_env=password_env)
         report.outcomes.append(GraphOutcome(name, count, "written" if ok else "failed", detail, attempts))
         give_up = unreachable
     return report

@@ -110,3 +110,29 @@ def test_kg_query_endpoint_refuses_a_query_declared_unsupported_before_sending_i
     ok = run_kg(["--data-dir", ROOT, "query", "defections", "--param", "person=kg:sagheer-ahmed",
                  "--endpoint", virtuoso.base + "/sparql", "--format", "csv"])
     assert ok.exit_code == 0 and "sagheer-ahmed" in ok.stdout
+
+
+def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch):
+    """`kg push` to the authenticated Graph Store (HTTP Digest): every graph written, pushing
+    twice gives the same count; a wrong password names Digest and is not printed. Last in
+    the module: it replaces the graphs the tests above loaded (blank nodes become skolem IRIs)."""
+    from kg.push import graph_payloads
+
+    def count() -> int:
+        result = run_remote(repo, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                                  "FILTER(STRSTARTS(STR(?g), 'urn:kg:')) }", {},
+                            RemoteEndpoint(virtuoso.base + "/sparql"))
+        return int(result.rows[0][0].value)
+
+    user, password = serve_helpers.VIRTUOSO_USER
+    endpoint = virtuoso.base + "/sparql-graph-crud-auth"
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "not-the-password")
+    wrong = run_kg(["--data-dir", ROOT, "push", "--endpoint", endpoint, "--user", user, "--graph", "urn:kg:void"])
+    assert wrong.exit_code == 2
+    assert "the server asks for Digest authentication" in wrong.output and "not-the-password" not in wrong.output
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", password)
+    payloads = graph_payloads(repo, inferred=True)
+    for _ in range(2):
+        result = run_kg(["--data-dir", ROOT, "push", "--endpoint", endpoint, "--user", user, "--inferred"])
+        assert result.exit_code == 0, result.output
+        assert count() == sum(n for n, _ in payloads.values())
