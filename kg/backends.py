@@ -22,12 +22,12 @@ Credentials for remote servers come from the URL (``https://user:pass@host/...``
 ``--user`` and an environment variable, and never appear in any message (``redact``,
 ``scrub``). ``http_request`` speaks HTTP Basic and HTTP Digest (RFC 7616 / 2617: MD5,
 SHA-256, SHA-512-256 and their ``-sess`` variants; qop ``auth``, ``auth-int`` or none),
-chosen from the server's ``WWW-Authenticate`` challenge: Basic is sent with the first
-request (as it always was); a 401 with a Digest challenge is answered and the request
-retried once (again if the server says the nonce was stale), and the challenge is kept
-in the ``Credentials`` so the next requests of the same run answer it directly. Virtuoso
-answers a Basic header with a 401 that names no scheme; kg then asks once without
-credentials to get the challenge. A 401 that remains, or a scheme kg cannot speak, is
+chosen from the server's ``WWW-Authenticate`` challenge: the first request to a server
+carries no credentials, so the password never goes as Basic to a server that did not ask
+for Basic; a 401 with a challenge is answered and the request retried once (again if the
+server says a Digest nonce was stale), and what the server accepted is kept in the
+``Credentials`` so the next requests of the same run answer it directly (one request per
+graph). A 401 that names no scheme gets Basic once. A 401 that remains, or a scheme kg cannot speak, is
 reported naming the scheme the server asked for (``auth_problem``). Redirects are never
 followed, so credentials go nowhere else.
 """
@@ -225,6 +225,8 @@ class Credentials:
     password: str = field(repr=False)
     # Per origin: [the Digest challenge last answered, its nonce count, accepted by the server].
     _digest: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+    # The origins that asked for Basic and accepted it (the password is sent to no other).
+    _basic: set = field(default_factory=set, repr=False, compare=False, hash=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False, hash=False)
 
     def header(self) -> str:
@@ -249,6 +251,14 @@ class Credentials:
         with self._lock:
             kept = self._digest.get(_origin(url))
         return kept[0] if kept and kept[2] else None
+
+    def knows_basic(self, url: str) -> bool:
+        with self._lock:
+            return _origin(url) in self._basic
+
+    def basic_outcome(self, url: str, accepted: bool) -> None:
+        with self._lock:
+            (self._basic.add if accepted else self._basic.discard)(_origin(url))
 
     def digest_outcome(self, url: str, accepted: bool) -> None:
         """Keep the challenge for the next requests if the server accepted the answer, else drop it."""
@@ -515,21 +525,34 @@ def http_request(method: str, url: str, *, data: bytes | None = None, headers: d
     """One HTTP request; returns (status, headers, body) for any status; raises OSError on
     connection problems (refused, reset, timeout).
 
-    With ``creds``: the first request carries Basic authentication (or, once this server's
-    Digest challenge is known, its Digest answer); a 401 whose challenge kg can answer
-    (Digest, or Basic if it was not sent) is answered and the request sent again, at most
-    twice (the second time only for a Digest nonce the server calls stale). Virtuoso answers
-    a Basic header it does not take with a 401 that names no scheme: then the request is
-    sent once without credentials to learn the challenge. A 401 returned from here is
-    final: ``auth_problem`` says why."""
+    With ``creds``: the first request to a server carries no credentials, unless it has asked
+    for them before (its accepted Digest challenge is answered, or Basic sent where it asked
+    for Basic), so that the password never goes as Basic to a server that did not ask for
+    it; a 401 whose challenge kg can answer (Digest, or Basic) is answered and the request
+    sent again, at most twice (the second time only for a Digest nonce the server calls
+    stale); a 401 that names no scheme gets Basic once. Virtuoso answers a Basic header it
+    does not take with a 401 that names no scheme: then the request is sent once without
+    credentials to learn the challenge. A 401 returned from here is final: ``auth_problem``
+    says why."""
     known = creds.known_digest(url) if creds else None
-    authorization = (creds.digest(known, method, url, data) if known else creds.header()) if creds else None
+    authorization = None
+    if known:
+        authorization = creds.digest(known, method, url, data)
+    elif creds and creds.knows_basic(url):
+        authorization = creds.header()
     basic_sent = bool(authorization and authorization.startswith("Basic "))
     status, answer, body = _send(method, url, data, headers, authorization, timeout)
-    answered, probed = 0, False
+    answered, probed = 0, authorization is None   # a try without credentials tells the scheme
     while status == 401 and creds and answered < 2:
         challenges = parse_challenges(_header(answer, "WWW-Authenticate"))
         if not challenges:
+            if not authorization and not basic_sent:
+                # A 401 naming no scheme to a request without credentials: Basic, once.
+                authorization, basic_sent = creds.header(), True
+                answered += 1
+                status, answer, body = _send(method, url, data, headers, authorization, timeout)
+                creds.basic_outcome(url, accepted=status != 401)
+                continue
             if probed or not authorization:
                 break
             probed, authorization = True, None     # ask without credentials which scheme it wants
@@ -543,6 +566,10 @@ def http_request(method: str, url: str, *, data: bytes | None = None, headers: d
             if basic_sent:
                 break               # the password was already sent that way and refused
             authorization, basic_sent = creds.header(), True
+            answered += 1
+            status, answer, body = _send(method, url, data, headers, authorization, timeout)
+            creds.basic_outcome(url, accepted=status != 401)
+            continue
         else:
             if answered and challenge.get("stale", "").lower() != "true":
                 break               # a fresh answer was refused: wrong user or password

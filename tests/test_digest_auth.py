@@ -183,11 +183,11 @@ def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_serv
     accepted = [r for r in server.requests if r["ok"]]
     assert sorted(r["graph"] for r in accepted) == sorted(payloads)
     assert all(r["auth"].startswith("Digest ") for r in accepted)
-    # Only the first graph meets a challenge (Basic sent first; Virtuoso-like: then once without
-    # credentials to get the challenge): later graphs answer the known nonce directly.
-    assert [r["ok"] for r in server.requests[:3 if like_virtuoso else 2]] == [False] * (2 if like_virtuoso else 1) + [True]
-    assert server.requests[0]["auth"].startswith("Basic ")
-    assert all(r["ok"] for r in server.requests[3 if like_virtuoso else 2:])
+    # Only the first graph meets a challenge (sent without credentials: the password never goes
+    # as Basic to a server that asks for Digest): later graphs answer the known nonce directly.
+    assert [r["ok"] for r in server.requests[:2]] == [False, True]
+    assert server.requests[0]["auth"] is None
+    assert all(r["ok"] for r in server.requests[2:])
     assert PASSWORD not in _everything(result)
     # Pushing again replaces every graph with the same content.
     before = dict(server.graphs)
@@ -208,7 +208,7 @@ def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, mo
     assert sum(1 for r in server.requests if not r["ok"]) > 1     # several stale nonces were renewed
 
 
-def test_push_to_a_basic_server_sends_basic_up_front(repo, auth_server):  # noqa: F811
+def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):  # noqa: F811
     from kg.push import graph_payloads
 
     server = auth_server("basic")
@@ -217,8 +217,10 @@ def test_push_to_a_basic_server_sends_basic_up_front(repo, auth_server):  # noqa
     assert result.exit_code == 0, result.output
     assert set(server.graphs) == set(graph_payloads(repo))
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    assert all(r["ok"] and r["auth"] == f"Basic {token}" for r in server.requests)   # no 401 round trip
-    assert len(server.requests) == len(server.graphs)
+    # The first request carries nothing; after the server's Basic challenge, every one carries it.
+    assert server.requests[0]["auth"] is None and not server.requests[0]["ok"]
+    assert all(r["ok"] and r["auth"] == f"Basic {token}" for r in server.requests[1:])
+    assert len(server.requests) == len(server.graphs) + 1
     assert not any(secret in _everything(result) for secret in _secrets(PASSWORD))
 
 
@@ -234,9 +236,9 @@ def test_a_wrong_password_names_digest_and_is_never_printed(repo, auth_server, m
     assert "failed        urn:kg:void" in out and "Push incomplete: 0 of 2" in out
     assert not any(secret in out for secret in _secrets(WRONG))
     assert not server.graphs
-    # Each graph: the Basic first try, one without credentials (the server named no scheme),
-    # one Digest answer, then it stops (no endless retries).
-    assert [(r["auth"] or "none").split()[0] for r in server.requests] == ["Basic", "none", "Digest"] * 2
+    # Each graph: one try without credentials (for the challenge), one Digest answer, then it
+    # stops (no endless retries); the password never goes as Basic.
+    assert [(r["auth"] or "none").split()[0] for r in server.requests] == ["none", "Digest"] * 2
 
 
 def test_without_credentials_the_message_names_the_scheme(repo, auth_server):  # noqa: F811
@@ -280,8 +282,8 @@ def test_query_endpoint_behind_digest(repo, auth_server, monkeypatch, algorithm)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [b["x"]["value"] for b in doc["results"]["bindings"]] == ["digest-ok"]
-    assert [r["ok"] for r in server.requests] == [False, False, True]
-    assert server.requests[2]["auth"].startswith("Digest ")
+    assert [r["ok"] for r in server.requests] == [False, True]
+    assert server.requests[0]["auth"] is None and server.requests[1]["auth"].startswith("Digest ")
     # The wrong password: a clean error naming Digest, without the password.
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", WRONG)
     result = run_kg(["query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", f"{server.base}/sparql-auth",

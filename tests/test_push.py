@@ -218,14 +218,15 @@ def test_credentials_are_sent_but_never_printed(repo, fake_store, monkeypatch): 
     assert "Sup3r-S3cret" not in result.output and "alice:" not in result.output
     token = base64.b64encode(b"alice:Sup3r-S3cret").decode()
     assert token not in result.output
-    assert store.requests[0]["auth"] == f"Basic {token}"
+    # A 401 naming no scheme to a request without credentials: Basic once, then it stops.
+    assert [r["auth"] for r in store.requests] == [None, f"Basic {token}"]
     # --user with the password in the environment.
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "an0ther-secret")
     ok = fake_store(lambda graph, attempt: (204, 0))
     result = run_kg(["push", "--endpoint", ok.url, "--graph", "urn:kg:void", "--user", "bob"])
     assert result.exit_code == 0, result.output
     assert "an0ther-secret" not in result.output
-    assert ok.requests[0]["auth"] == "Basic " + base64.b64encode(b"bob:an0ther-secret").decode()
+    assert ok.requests[0]["auth"] is None   # the server did not ask: the password was not sent
     monkeypatch.delenv("KG_ENDPOINT_PASSWORD")
     result = run_kg(["push", "--endpoint", ok.url, "--user", "bob"])
     assert_clean_error(result, 2, "KG_ENDPOINT_PASSWORD")
