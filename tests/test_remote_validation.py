@@ -4,18 +4,15 @@
 run reports.
 
 A copy of the data dir gets invalid shape fixtures as extra data files; its reasoned KG is
-pushed into a scratch Oxigraph server and into a scratch Virtuoso (skipped without the
-Debian package), and the remote reports are compared, violation for violation (focus node,
+pushed with `kg push --inferred` into a scratch Oxigraph server and into a scratch Virtuoso
+(Digest authentication; skipped without the Debian package), and the remote reports are compared, violation for violation (focus node,
 path, component, value, severity, source file), with `kg validate` / `kg check` run locally on
 the same data dir.
 """
-import collections
 import json
+import os
 import shutil
-import urllib.parse
-import urllib.request
 
-import pyoxigraph as ox
 import pytest
 import serve_helpers
 from cli_helpers import ROOT, copy_data_dir, run_kg
@@ -58,21 +55,19 @@ def oxigraph(invalid_data_dir, tmp_path_factory):
 def virtuoso(invalid_data_dir, tmp_path_factory):
     if serve_helpers.virtuoso_binary() is None:
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
-    from kg.export import export
-    from kg.paths import DataDir
-
     server = serve_helpers.start_virtuoso(tmp_path_factory.mktemp("virtuoso-remote"))
-    graphs = collections.defaultdict(list)
-    for quad in ox.parse(export(DataDir(invalid_data_dir), "nquads", inferred=True), format=ox.RdfFormat.N_QUADS):
-        graphs[quad.graph_name.value].append(ox.Triple(quad.subject, quad.predicate, quad.object))
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, server.base, *serve_helpers.VIRTUOSO_USER)
-    opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-    for graph, triples in graphs.items():
-        url = f"{server.base}/sparql-graph-crud-auth?graph-uri={urllib.parse.quote(graph, safe='')}"
-        request = urllib.request.Request(url, data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                                         method="PUT", headers={"Content-Type": "application/n-triples"})
-        opener.open(request, timeout=120).read()
+    user, password = serve_helpers.VIRTUOSO_USER
+    saved = os.environ.get("KG_ENDPOINT_PASSWORD")
+    os.environ["KG_ENDPOINT_PASSWORD"] = password
+    try:   # kg push answers Virtuoso's Digest challenge
+        pushed = run_kg(["--data-dir", invalid_data_dir, "push", "--endpoint",
+                         f"{server.base}/sparql-graph-crud-auth", "--user", user, "--inferred"])
+    finally:
+        if saved is None:
+            os.environ.pop("KG_ENDPOINT_PASSWORD")
+        else:
+            os.environ["KG_ENDPOINT_PASSWORD"] = saved
+    assert pushed.exit_code == 0, pushed.output
     yield server.base + "/sparql"
     server.stop()
 
