@@ -631,6 +631,11 @@ class RemoteEndpoint:
         if status != 200:
             snippet = body[:500].decode("utf-8", "replace").strip()
             raise EndpointError(scrub(f"endpoint {self.url} answered HTTP {status}: {snippet}", self.creds))
+        if _header(headers, "X-SQL-State"):
+            # Virtuoso's "anytime" answer: the rows found before its time limit, not all of them.
+            raise EndpointError(f"endpoint {self.url} returned a partial answer (X-SQL-State "
+                                f"{_header(headers, 'X-SQL-State')}: {_header(headers, 'X-SQL-Message')}); "
+                                "raise the server's query time limit (Virtuoso: [SPARQL] MaxQueryExecutionTime)")
         ctype = _header(headers, "Content-Type").split(";")[0].strip().lower()
         try:
             if ctype in ("application/sparql-results+json", "application/json"):

@@ -187,6 +187,13 @@ def start_virtuoso(tmp: Path) -> Server:
     server = Server(proc, port, log)
     try:
         wait_http(server.base + "/sparql?query=ASK%7B%7D", proc, log, timeout=120)
+        # The answer must come from this server, not another test's on a port taken meanwhile.
+        deadline = time.monotonic() + 30
+        online = re.compile(rf"HTTP/WebDAV server online at (?:{re.escape(HOST)}:)?{port}\b")
+        while not online.search(log.read_text(errors="replace")):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Virtuoso did not come up on port {port}:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
     except BaseException:
         server.stop()
         raise

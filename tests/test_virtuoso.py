@@ -22,13 +22,14 @@ from kg.backends import RemoteEndpoint, run_remote
 from kg.errors import KGError
 from kg.queries import catalogue, run_oxigraph, sort_lists
 
-pytestmark = pytest.mark.skipif(serve_helpers.virtuoso_binary() is None,
-                                reason="Virtuoso is not installed (apt-get install virtuoso-opensource)")
+NO_VIRTUOSO = "Virtuoso is not installed (apt-get install virtuoso-opensource)"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
 def virtuoso(repo, tmp_path_factory):
+    if serve_helpers.virtuoso_binary() is None:
+        pytest.skip(NO_VIRTUOSO)
     server = serve_helpers.start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     yield server
     server.stop()
@@ -136,3 +137,35 @@ def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch)
         result = run_kg(["--data-dir", ROOT, "push", "--endpoint", endpoint, "--user", user, "--inferred"])
         assert result.exit_code == 0, result.output
         assert count() == sum(n for n, _ in payloads.values())
+
+
+def test_a_partial_anytime_answer_is_an_error_not_rows(repo):
+    """Virtuoso answers a query that ran out of time with the rows found so far, HTTP 200 and
+    an X-SQL-State header: kg reports it instead of printing incomplete rows as the answer."""
+    import http.server
+    import threading
+
+    class Partial(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "urn:x"}}]}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("X-SQL-State", "S1TAT")
+            self.send_header("X-SQL-Message", "RC...: Returning incomplete results, query interrupted by result timeout.")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer((serve_helpers.HOST, 0), Partial)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_kg(["--data-dir", ROOT, "query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint",
+                         f"http://{serve_helpers.HOST}:{server.server_address[1]}/sparql"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 2
+    assert "partial answer" in result.stderr and "S1TAT" in result.stderr and "urn:x" not in result.stdout
