@@ -174,17 +174,20 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
     url, creds = split_credentials(endpoint, user=user, password_env=password_env)
     report = PushReport(redact(url))
     payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, progress=progress)
-    give_up = False
+    give_up = None   # why the graphs after this one are not attempted
     for name, (count, payload) in payloads.items():
         if give_up:
-            report.outcomes.append(GraphOutcome(name, count, "not attempted",
-                                                "skipped: the server stopped answering"))
+            report.outcomes.append(GraphOutcome(name, count, "not attempted", f"skipped: {give_up}"))
             continue
         say(f"PUT {name} ({count} triples) ...")
         ok, detail, attempts, unreachable = put_graph(url, name, payload, creds=creds, timeout=timeout,
                                                       retries=retries, sleep=sleep, password_env=password_env)
         report.outcomes.append(GraphOutcome(name, count, "written" if ok else "failed", detail, attempts))
-        give_up = unreachable
+        if unreachable:
+            give_up = "the server stopped answering"
+        elif not ok and detail.startswith("HTTP 401"):
+            # The same credentials would be refused for every graph: stop sending them.
+            give_up = "the server refused the credentials (HTTP 401)"
     return report
 
 
