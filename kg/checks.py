@@ -103,29 +103,37 @@ def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
 
     say("validating with SHACL ...")
     shacl = validate_dataset(data_dir, dataset)
-    errors = [v for v in shacl.violations if v.severity == "Violation"]
-    others = [v for v in shacl.violations if v.severity != "Violation"]
-    report.steps.append(CheckStep(
-        "shacl", "The KG conforms to ontology/shapes.ttl", "fail" if errors else "pass",
-        f"{len(errors)} violations, {len(others)} warnings/infos",
-        rows=[{"entity": v.focus, "property": v.path, "value": v.value, "message": v.message,
-               "severity": v.severity, "file": v.source_file} for v in shacl.violations]))
+    report.steps.append(_shacl_step(shacl))
 
     report.steps.append(_quotes_step(data_dir, dataset))
 
     store = entry.open_store()
     for query in check_catalogue(data_dir):
         say(f"check {query.name} ...")
-        try:
-            result = run_query(data_dir, query, store=store)
-        except KGError as exc:
-            report.steps.append(CheckStep(query.name, query.title, "fail", f"could not run: {exc}",
-                                          query.problem, query.fix))
-            continue
-        rows = [{k: (t.value if t is not None else None) for k, t in row.items()} for row in result.dicts()]
-        report.steps.append(CheckStep(query.name, query.title, "fail" if rows else "pass",
-                                      f"{len(rows)} offending rows", query.problem, query.fix, rows))
+        report.steps.append(_query_step(query, lambda q: run_query(data_dir, q, store=store)))
     return report
+
+
+def _shacl_step(shacl) -> CheckStep:
+    """The step for a kg.validate.ValidationReport: fails on any sh:Violation."""
+    errors = [v for v in shacl.violations if v.severity == "Violation"]
+    others = [v for v in shacl.violations if v.severity != "Violation"]
+    return CheckStep(
+        "shacl", "The KG conforms to ontology/shapes.ttl", "fail" if errors else "pass",
+        f"{len(errors)} violations, {len(others)} warnings/infos",
+        rows=[{"entity": v.focus, "property": v.path, "value": v.value, "message": v.message,
+               "severity": v.severity, "file": v.source_file} for v in shacl.violations])
+
+
+def _query_step(query, run) -> CheckStep:
+    """The step for one *-violation.rq check, run by ``run(query)``: fails on any row."""
+    try:
+        result = run(query)
+    except KGError as exc:
+        return CheckStep(query.name, query.title, "fail", f"could not run: {exc}", query.problem, query.fix)
+    rows = [{k: (t.value if t is not None else None) for k, t in row.items()} for row in result.dicts()]
+    return CheckStep(query.name, query.title, "fail" if rows else "pass", f"{len(rows)} offending rows",
+                     query.problem, query.fix, rows)
 
 
 def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckReport:
@@ -145,24 +153,10 @@ def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckRep
         report.steps.append(CheckStep(name, title, "skip", f"not run on {endpoint.url} ({local})"))
     say(f"validating with SHACL on {endpoint.url} ...")
     shacl = validate_endpoint(data_dir, endpoint)
-    errors = [v for v in shacl.violations if v.severity == "Violation"]
-    others = [v for v in shacl.violations if v.severity != "Violation"]
-    report.steps.append(CheckStep(
-        "shacl", "The KG conforms to ontology/shapes.ttl", "fail" if errors else "pass",
-        f"{len(errors)} violations, {len(others)} warnings/infos",
-        rows=[{"entity": v.focus, "property": v.path, "value": v.value, "message": v.message,
-               "severity": v.severity, "file": v.source_file} for v in shacl.violations]))
+    report.steps.append(_shacl_step(shacl))
     for query in check_catalogue(data_dir):
         say(f"check {query.name} ...")
-        try:
-            result = run_remote(data_dir, query, {}, endpoint)
-        except KGError as exc:
-            report.steps.append(CheckStep(query.name, query.title, "fail", f"could not run: {exc}",
-                                          query.problem, query.fix))
-            continue
-        rows = [{k: (t.value if t is not None else None) for k, t in row.items()} for row in result.dicts()]
-        report.steps.append(CheckStep(query.name, query.title, "fail" if rows else "pass",
-                                      f"{len(rows)} offending rows", query.problem, query.fix, rows))
+        report.steps.append(_query_step(query, lambda q: run_remote(data_dir, q, {}, endpoint)))
     return report
 
 

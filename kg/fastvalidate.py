@@ -602,8 +602,8 @@ class _Compiler:
         max_count = int(max_count) if max_count is not None else None
         if not checks and not has_values and not min_count and max_count is None:
             return
-        binds = " ".join(f"BIND (IF({c.condition}, 1, 0) AS ?f{i})" for i, c in enumerate(checks))
-        binds += " " + " ".join(f"BIND (IF({_same('?v', v)}, 1, 0) AS ?h{i})" for i, v in enumerate(has_values))
+        value_binds = " ".join(f"BIND (IF({_same('?v', v)}, 1, 0) AS ?h{i})" for i, v in enumerate(has_values))
+        binds = " ".join(f"BIND (IF({c.condition}, 1, 0) AS ?f{i})" for i, c in enumerate(checks)) + " " + value_binds
         aggregates = ["(COUNT(DISTINCT ?v) AS ?n)"]
         aggregates += [f"(SUM(COALESCE(?f{i}, 0)) AS ?c{i})" for i in range(len(checks))]
         aggregates += [f"(SUM(COALESCE(?h{i}, 0)) AS ?hv{i})" for i in range(len(has_values))]
@@ -618,7 +618,7 @@ class _Compiler:
         count_having = having[len(checks):]
         count_sparql = "" if not count_having else (
             f"SELECT ?this {' '.join(aggregates[:1] + aggregates[1 + len(checks):])} WHERE {{ {focus} OPTIONAL {{ "
-            f"?this {path_sparql} ?v {' '.join(f'BIND (IF({_same(chr(63) + chr(118), v)}, 1, 0) AS ?h{i})' for i, v in enumerate(has_values))} }} }} "
+            f"?this {path_sparql} ?v {value_binds} }} }} "
             f"GROUP BY ?this HAVING ({' || '.join(count_having)})")
         for check in checks:
             check.detail = (f"SELECT {check.detail_select} WHERE {{ {{OFFENDERS}} ?this {path_sparql} ?v "
@@ -998,15 +998,7 @@ def validate_store(store, compiled: CompiledShapes, *, graphs=None, literal_type
                     results.add(_result(query, row))
         elif query.kind == "screen" and portable:
             for row in run(prepare(query.count_sparql), query) if query.count_sparql else ():
-                this = row["this"]
-                n = int(row["n"].value)
-                if n < query.min_count:
-                    results.add(_focus_result(query, this, "MinCountConstraintComponent"))
-                if query.max_count is not None and n > query.max_count:
-                    results.add(_focus_result(query, this, "MaxCountConstraintComponent"))
-                for i in range(query.has_values):
-                    if int(row[f"hv{i}"].value) == 0:
-                        results.add(_focus_result(query, this, "HasValueConstraintComponent"))
+                results |= _count_results(query, row)
             for check in query.checks:
                 for row in run(prepare(check.detail.replace("{OFFENDERS}", query.focus)), query):
                     value = None if check.per_focus else row["v"]
@@ -1020,18 +1012,10 @@ def validate_store(store, compiled: CompiledShapes, *, graphs=None, literal_type
                 if focus_only:   # any row is a focus node that fails
                     results.add(_focus_result(query, row["this"], "screen"))
                     continue
-                this = row["this"]
-                n = int(row["n"].value)
-                if n < query.min_count:
-                    results.add(_focus_result(query, this, "MinCountConstraintComponent"))
-                if query.max_count is not None and n > query.max_count:
-                    results.add(_focus_result(query, this, "MaxCountConstraintComponent"))
-                for i in range(query.has_values):
-                    if int(row[f"hv{i}"].value) == 0:
-                        results.add(_focus_result(query, this, "HasValueConstraintComponent"))
+                results |= _count_results(query, row)
                 for i in range(len(query.checks)):
                     if int(row[f"c{i}"].value) > 0:
-                        offenders.setdefault(i, []).append(str(this))
+                        offenders.setdefault(i, []).append(str(row["this"]))
             for i, nodes in sorted(offenders.items()):
                 check = query.checks[i]
                 for values in _focus_blocks(nodes, query.focus):
@@ -1070,6 +1054,21 @@ def validate_store(store, compiled: CompiledShapes, *, graphs=None, literal_type
 
 
 FOCUS_BATCH = 2000
+
+
+def _count_results(query: Query, row) -> set:
+    """The sh:minCount, sh:maxCount and sh:hasValue results of one row of a screening (or
+    counting) query: ?n distinct values, ?hvI the values equal to the I-th sh:hasValue."""
+    this, n = row["this"], int(row["n"].value)
+    found = set()
+    if n < query.min_count:
+        found.add(_focus_result(query, this, "MinCountConstraintComponent"))
+    if query.max_count is not None and n > query.max_count:
+        found.add(_focus_result(query, this, "MaxCountConstraintComponent"))
+    for i in range(query.has_values):
+        if int(row[f"hv{i}"].value) == 0:
+            found.add(_focus_result(query, this, "HasValueConstraintComponent"))
+    return found
 
 
 def _focus_blocks(nodes: list[str], focus: str):
