@@ -7,7 +7,7 @@ article KG, every format, each export in a new process; written to bench/RESULTS
 The list is ``kg:long-list rdfs:seeAlso ( kg:item-00000 ... )`` in ``data/long-list.ttl``
 next to the project's ontology, shapes, data and queries (a copy). Each data dir gets a
 cache of its own, built first (its time is printed, not counted). Blank-node labels come
-from RDFC-1.0 (kg.export): linear on a list, where rdflib's canonicalisation, used before,
+from RDFC-1.0 (kg.ops.export): linear on a list, where rdflib's canonicalisation, used before,
 took 19 s for 1,000 items and had not finished after 20 minutes for 5,000.
 
 The script replaces its own section of RESULTS.md (between the ``<!-- section:

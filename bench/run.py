@@ -8,14 +8,14 @@ For each size it generates the synthetic data (bench/gen.py, seeded), makes a da
 and times, each stage in its own process (wall time, and peak memory from the child's
 ``ru_maxrss``):
 
-* **build**: ``kg.cache.ensure_cache`` on a cold cache: load, OWL 2 RL reasoning, store
+* **build**: ``kg.store.cache.ensure_cache`` on a cold cache: load, OWL 2 RL reasoning, store
   (the project's own code: Nemo and pyoxigraph above ``KG_ENGINE``'s size threshold);
-* **validate**: ``kg.validate.validate`` of the whole KG (load, RDFS closure, shapes);
-* **queries**: every stored query (``queries/*.rq``) through ``kg.queries.run_query``
+* **validate**: ``kg.engine.reference.validate.validate`` of the whole KG (load, RDFS closure, shapes);
+* **queries**: every stored query (``queries/*.rq``) through ``kg.project.catalogue.run_query``
   with the parameters of its ``#+ param:`` examples, and without its optional ones, next
   to the same SPARQL run on the same pyoxigraph store directly; rows compared;
 * **cold query**: ``python -m kg query`` in a new process on the warm cache;
-* **export** (``kg.export.export``, N-Triples) and **add** (``kg.add.add_file`` of one
+* **export** (``kg.ops.export.export``, N-Triples) and **add** (``kg.ops.add.add_file`` of one
   article-sized file, ``gen.py --addition``), each within ``--budget``;
 * **reference**: the pure-Python path (rdflib load, owlrl, pyshacl) within ``--budget``;
 * **pyoxigraph**: parsing and loading the same files with pyoxigraph alone.
@@ -46,8 +46,8 @@ TARGETS_AT = "1m"
 # ---------------------------------------------------------------------------
 
 def stage_build(args) -> dict:
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
+    from kg.store.cache import ensure_cache
+    from kg.project.paths import DataDir
 
     marks = []
     start = time.perf_counter()
@@ -70,15 +70,15 @@ def stage_build(args) -> dict:
 
 
 def stage_validate(args) -> dict:
-    from kg.fastreason import engine_for
-    from kg.paths import DataDir
-    from kg.validate import validate
+    from kg.engine.fast.reason import engine_for
+    from kg.project.paths import DataDir
+    from kg.engine.reference.validate import validate
 
     data_dir = DataDir(Path(args.data_dir))
     start = time.perf_counter()
     steps: dict = {}
     if engine_for(data_dir) == "fast":
-        from kg.fastvalidate import validate_files
+        from kg.engine.fast.validate import validate_files
 
         report = validate_files(data_dir, timings=steps)
     else:
@@ -89,10 +89,10 @@ def stage_validate(args) -> dict:
 
 def stage_query(args) -> dict:
     """One stored query: project code and pyoxigraph directly, alternately, twice each."""
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
-    from kg.prefixes import PREFIXES
-    from kg.queries import bind, get_query, inject_values, run_query
+    from kg.store.cache import ensure_cache
+    from kg.project.paths import DataDir
+    from kg.rdf.vocab import PREFIXES
+    from kg.project.catalogue import bind, get_query, inject_values, run_query
 
     data_dir = DataDir(Path(args.data_dir))
     query = get_query(data_dir, args.name)
@@ -118,8 +118,8 @@ def stage_query(args) -> dict:
 
 
 def stage_export(args) -> dict:
-    from kg.export import export
-    from kg.paths import DataDir
+    from kg.ops.export import export
+    from kg.project.paths import DataDir
 
     start = time.perf_counter()
     data = export(DataDir(Path(args.data_dir)), "nt", inferred=True)
@@ -127,8 +127,8 @@ def stage_export(args) -> dict:
 
 
 def stage_add(args) -> dict:
-    from kg.add import add_file
-    from kg.paths import DataDir
+    from kg.ops.add import add_file
+    from kg.project.paths import DataDir
 
     start = time.perf_counter()
     result = add_file(DataDir(Path(args.data_dir)), Path(args.file))
@@ -138,10 +138,10 @@ def stage_add(args) -> dict:
 
 def stage_reference(args) -> dict:
     """The pure-Python path: rdflib, owlrl, pyshacl (prints each step as it finishes)."""
-    from kg.load import load_dataset
-    from kg.paths import DataDir
-    from kg.reason import reason
-    from kg.validate import validate_dataset
+    from kg.project.load import load_dataset
+    from kg.project.paths import DataDir
+    from kg.engine.reference.reason import reason
+    from kg.engine.reference.validate import validate_dataset
 
     data_dir = DataDir(Path(args.data_dir))
     steps = {}
@@ -164,9 +164,9 @@ def stage_reference(args) -> dict:
 
 def stage_reference_queries(args) -> dict:
     """Every stored query on rdflib (the reference SPARQL engine) over the cached dataset."""
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
-    from kg.queries import catalogue, cached_rdflib_dataset, run_query
+    from kg.store.cache import ensure_cache
+    from kg.project.paths import DataDir
+    from kg.project.catalogue import catalogue, cached_rdflib_dataset, run_query
 
     data_dir = DataDir(Path(args.data_dir))
     entry = ensure_cache(data_dir)
@@ -186,8 +186,8 @@ def stage_reference_queries(args) -> dict:
 def stage_oxigraph(args) -> dict:
     import pyoxigraph as ox
 
-    from kg.paths import DataDir
-    from kg.rdfio import format_name
+    from kg.project.paths import DataDir
+    from kg.rdf.io import format_name
 
     data_dir = DataDir(Path(args.data_dir))
     files = data_dir.ontology_files() + data_dir.data_files()
@@ -285,8 +285,8 @@ def prepare(size: str, seed: int, work: Path) -> tuple[Path, Path, dict]:
 def stored_queries(data_dir: Path) -> list[tuple[str, str, dict]]:
     """(name, variant, params): with every example parameter, and with the required ones only."""
     sys.path.insert(0, str(ROOT))
-    from kg.paths import DataDir
-    from kg.queries import catalogue
+    from kg.project.paths import DataDir
+    from kg.project.catalogue import catalogue
 
     runs = []
     for query in catalogue(DataDir(data_dir)):

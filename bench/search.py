@@ -4,7 +4,7 @@
 
 The cache entry must exist (``kg --data-dir D reason``; its build is not timed here). Measured:
 building the search index from the entry's store, then each query five times in this process
-(``kg.search.search``, the index warm) and once as a new ``kg search`` process. Target (the
+(``kg.ops.search.search``, the index warm) and once as a new ``kg search`` process. Target (the
 analyst's-desk issue): under 100 ms per query at 1M triples. Replaces its own section of
 RESULTS.md (``<!-- section: search -->``).
 """
@@ -36,9 +36,9 @@ def main(argv=None) -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from kg.cache import ensure_cache, open_store
-    from kg.paths import DataDir
-    from kg.search import build_index, search
+    from kg.store.cache import ensure_cache, open_store
+    from kg.project.paths import DataDir
+    from kg.ops.search import build_index, search
 
     data_dir = DataDir(Path(args.data_dir))
     entry = ensure_cache(data_dir)

@@ -56,7 +56,7 @@ def _progress(message: str) -> None:
 
 
 def _data_dir(ctx):
-    from kg.paths import resolve_data_dir
+    from kg.project.paths import resolve_data_dir
 
     return resolve_data_dir(ctx.obj.get("data_dir"))
 
@@ -97,7 +97,7 @@ def cli(ctx, data_dir, store):
 
 
 def _use_store(ctx, store: str) -> None:
-    """Route every store read to the persistent store (kg.backends) for this command."""
+    """Route every store read to the persistent store (kg.store.backends) for this command."""
     import os
 
     previous = os.environ.get("KG_STORE")
@@ -120,7 +120,7 @@ def queries_cmd(ctx, fmt):
 
     Example: kg queries
     """
-    from kg.queries import catalogue
+    from kg.project.catalogue import catalogue
 
     items = catalogue(_data_dir(ctx))
     if fmt == "json":
@@ -128,7 +128,7 @@ def queries_cmd(ctx, fmt):
                 "params": [p.to_dict() for p in q.params], "returns": q.returns} for q in items]
         _emit(json.dumps(doc, indent=2) + "\n")
         return
-    from kg.formats import table
+    from kg.render.formats import table
 
     def param(p) -> str:
         values = f" ({'|'.join(short for _iri, short in p.values)})" if p.values else ""
@@ -167,7 +167,7 @@ class QueryCommand(click.Command):
         name = ctx.meta.get("kg_query_name")
         if not name:
             return
-        from kg.queries import get_query
+        from kg.project.catalogue import get_query
 
         try:
             query = get_query(_data_dir(ctx.find_root()), name)
@@ -215,16 +215,16 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
 
     Example: kg query members-of --param organisation=kg:mqm --param onDate=2013-06-01
     """
-    from kg.formats import format_result
-    from kg.queries import get_query, run_query
+    from kg.render.formats import format_result
+    from kg.project.catalogue import get_query, run_query
 
     if bool(name) == bool(expression):
         raise click.UsageError("give exactly one of NAME|FILE.rq or -e 'SPARQL'")
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
-        from kg.backends import RemoteEndpoint, run_remote
-        from kg.sparqlcheck import refuse_remote
+        from kg.store.backends import RemoteEndpoint, run_remote
+        from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
         result = run_remote(data_dir, query, _params(params), RemoteEndpoint(endpoint, user=user))
@@ -240,7 +240,7 @@ def _table_width() -> int:
     """The terminal's width (COLUMNS, else the terminal, else DEFAULT_TABLE_WIDTH for a pipe)."""
     import shutil
 
-    from kg.formats import DEFAULT_TABLE_WIDTH
+    from kg.render.formats import DEFAULT_TABLE_WIDTH
 
     return shutil.get_terminal_size((DEFAULT_TABLE_WIDTH, 24)).columns
 
@@ -281,8 +281,8 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
             raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
-        from kg.backends import RemoteEndpoint
-        from kg.fastvalidate import validate_endpoint
+        from kg.store.backends import RemoteEndpoint
+        from kg.engine.fast.validate import validate_endpoint
 
         report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
                                    progress=_progress)
@@ -294,12 +294,12 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
         if engine != "auto" or inference != "none":
             raise click.UsageError("--engine and --inference apply with --shapes (the KG's own shapes "
                                    "declare their inference; KG_ENGINE chooses the engine)")
-        from kg.validate import validate
+        from kg.engine.reference.validate import validate
 
         # The Turtle report is pyshacl's own results graph: the fast validator writes none.
         report = validate(_data_dir(ctx), files, engine="reference" if fmt == "turtle" else None)
     else:
-        from kg.validate_shapes import validate_with_shapes
+        from kg.ops.validate_files import validate_with_shapes
 
         report = validate_with_shapes(shapes_path, files, engine=engine, inference=inference)
         if verbose:
@@ -336,7 +336,7 @@ def add_cmd(ctx, file, replace, full):
 
     Example: kg add article-005.ttl
     """
-    from kg.add import add_file
+    from kg.ops.add import add_file
 
     result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
     if not result.written:
@@ -347,7 +347,7 @@ def add_cmd(ctx, file, replace, full):
 
 
 def _reason_defaults() -> tuple[float, int]:
-    from kg.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
+    from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
 
     return DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
 
@@ -371,8 +371,8 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
 
     Example: kg reason --out closure.ttl --max-seconds 600
     """
-    from kg.cache import ensure_cache
-    from kg.export import export, format_for
+    from kg.store.cache import ensure_cache
+    from kg.ops.export import export, format_for
 
     fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
@@ -406,7 +406,7 @@ def export_cmd(ctx, fmt, inferred, out):
 
     Example: kg export --format trig --inferred --out kg.trig
     """
-    from kg.export import export, format_for
+    from kg.ops.export import export, format_for
 
     fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
     _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
@@ -420,8 +420,8 @@ def stats_cmd(ctx, fmt):
 
     Example: kg stats
     """
-    from kg.formats import table
-    from kg.stats import stats
+    from kg.render.formats import table
+    from kg.ops.stats import stats
 
     result = stats(_data_dir(ctx), progress=_progress)
     if fmt == "json":
@@ -451,11 +451,11 @@ def check_cmd(ctx, fmt, endpoint, user):
 
     Example: kg check
     """
-    from kg.checks import run_checks
+    from kg.ops.check import run_checks
 
     if endpoint:
-        from kg.backends import RemoteEndpoint
-        from kg.checks import run_remote_checks
+        from kg.store.backends import RemoteEndpoint
+        from kg.ops.check import run_remote_checks
 
         report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
     else:
@@ -468,8 +468,8 @@ def check_cmd(ctx, fmt, endpoint, user):
 
 
 def _check_text(report) -> str:
-    from kg.formats import table
-    from kg.prefixes import shorten
+    from kg.render.formats import table
+    from kg.rdf.vocab import shorten
 
     out = []
     for step in report.steps:
@@ -517,7 +517,7 @@ def search_cmd(ctx, text, kind, status, article, speaker, limit, fmt):
 
     Example: kg search kaimkhani joined --status confirmed
     """
-    from kg.search import hits_json, search, search_index
+    from kg.ops.search import hits_json, search, search_index
 
     hits = search(search_index(_data_dir(ctx), progress=_progress), " ".join(text), kind=kind, status=status,
                   article=article, speaker=speaker, limit=limit)
@@ -554,8 +554,8 @@ def whois_cmd(ctx, name, fmt):
 
     Example: kg whois "anis kaimkhani"
     """
-    from kg.cache import open_store
-    from kg.whois import profile
+    from kg.store.cache import open_store
+    from kg.ops.whois import profile
 
     data_dir = _data_dir(ctx)
     result = profile(data_dir, name, store=open_store(data_dir, progress=_progress))
@@ -566,8 +566,8 @@ def whois_cmd(ctx, name, fmt):
 
 
 def _profile_text(p) -> str:
-    from kg.formats import table
-    from kg.prefixes import shorten
+    from kg.render.formats import table
+    from kg.rdf.vocab import shorten
 
     out = [f"{p.label}  ({shorten(p.iri)})\n"]
     if p.alt_labels:
@@ -614,8 +614,8 @@ def timeline_cmd(ctx, about, fmt):
 
     Example: kg timeline --about "Mustafa Kamal"
     """
-    from kg.formats import table
-    from kg.timeline import timeline
+    from kg.render.formats import table
+    from kg.ops.timeline import timeline
 
     entries = timeline(_data_dir(ctx), about)
     if fmt == "json":
@@ -647,7 +647,7 @@ def diagram_cmd(ctx, kind, about, fmt, out):
     """
     from pathlib import Path
 
-    from kg.diagram import EXTENSIONS, diagram
+    from kg.ops.diagrams.draw import EXTENSIONS, diagram
 
     if fmt is None:
         fmt = EXTENSIONS.get(Path(out).suffix.lower(), "svg") if out else "svg"
@@ -685,7 +685,7 @@ def serve_cmd(ctx, host, port, timeout, max_rows, workers, max_memory, per_clien
 
     Example: kg serve --port 8000
     """
-    from kg.serve import ServeSettings, resolve_store_path, serve
+    from kg.web.server import ServeSettings, resolve_store_path, serve
 
     if 0 < max_memory < 200:
         raise click.BadParameter("a query worker needs about 110 MB idle: give it at least 200 MB (0: no cap)",
@@ -719,7 +719,7 @@ def push_cmd(ctx, endpoint, graphs, inferred, user, timeout, retries, fmt):
 
     Example: kg push --endpoint http://localhost:7878/store --inferred
     """
-    from kg.push import push
+    from kg.ops.push import push
 
     report = push(_data_dir(ctx), endpoint, graphs=list(graphs) or None, inferred=inferred, user=user,
                   timeout=timeout, retries=retries, progress=_progress)

@@ -111,7 +111,7 @@ class CacheDamagedError(KGError):
 
 class SchemaInDataError(KGError):
     """A data file (``data/*.ttl`` or a file given to ``kg validate`` / ``kg add``) states a
-    schema axiom (kg.schemacheck): axioms belong in ``ontology/``."""
+    schema axiom (kg.project.schemacheck): axioms belong in ``ontology/``."""
 
     def __init__(self, message: str, *, path=None, triple=None, hint: str | None = None):
         super().__init__(message, hint=hint)
@@ -121,7 +121,7 @@ class SchemaInDataError(KGError):
 
 class ReasoningBudgetError(KGError):
     """Reasoning went over its time or inferred-triple budget and was stopped; nothing was
-    written (kg.reason.Budget)."""
+    written (kg.engine.reference.reason.Budget)."""
 
     def __init__(self, message: str, *, kind: str, limit, elapsed: float, inferred: int,
                  hint: str | None = None):

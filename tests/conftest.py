@@ -82,8 +82,8 @@ def kg_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def repo(kg_cache):
     """The repository's data dir, with the shared cache built (once per run, not per worker)."""
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
+    from kg.store.cache import ensure_cache
+    from kg.project.paths import DataDir
 
     data_dir = DataDir(REPO_ROOT)
     with open(kg_cache / ".test-build.lock", "w") as lock:
@@ -95,7 +95,7 @@ def repo(kg_cache):
 @pytest.fixture()
 def data_copy(tmp_path, repo):
     """A writable copy of ontology/, data/ and queries/ (same bytes, so the same cache entry)."""
-    from kg.paths import DataDir
+    from kg.project.paths import DataDir
 
     return DataDir(copy_data_dir(tmp_path / "kgdata"))
 

@@ -1,5 +1,5 @@
 """Comparing a stored query's rows on pyoxigraph and on rdflib (the reference), for the tests."""
-from kg.queries import coerce, run_oxigraph, run_rdflib, sort_lists
+from kg.project.catalogue import coerce, run_oxigraph, run_rdflib, sort_lists
 
 
 def row_key(row):

@@ -107,8 +107,8 @@ class Background:
 
 def requirements() -> list[str]:
     """What regenerating the README needs that this machine lacks (empty: all there)."""
-    from kg.checks import articles_dir
-    from kg.paths import DataDir
+    from kg.ops.check import articles_dir
+    from kg.project.paths import DataDir
 
     missing = []
     if shutil.which("curl") is None:
@@ -139,8 +139,8 @@ def _warm_cache() -> None:
     """Build the reasoned-graph cache once, so no example shows cache-building progress."""
     global _warm
     if not _warm:
-        from kg.cache import ensure_cache
-        from kg.paths import DataDir
+        from kg.store.cache import ensure_cache
+        from kg.project.paths import DataDir
 
         _check_checkout()
         ensure_cache(DataDir(ROOT))
@@ -148,7 +148,7 @@ def _warm_cache() -> None:
 
 
 def _volatile(extra: list[str]) -> list[str]:
-    from kg.cache import cache_root
+    from kg.store.cache import cache_root
 
     return [str(ROOT), str(cache_root()), *extra]
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from cli_helpers import FIXTURES, ROOT, assert_clean_error, copy_data_dir, run_kg, snapshot
 
-from kg.paths import DataDir
+from kg.project.paths import DataDir
 
 # Each file alone conforms with the KG; together the statement has two epistemic statuses
 # (mqmsh: "A fact needs exactly one mqm:epistemicStatus", sh:maxCount 1).
@@ -61,9 +61,9 @@ def test_data_named_like_an_ontology_file_is_validated_as_data(data_copy, tmp_pa
 
 
 def test_a_data_file_named_shapes_ttl_is_data(data_copy):
-    from kg.load import is_shapes_graph, load_dataset
-    from kg.prefixes import file_graph
-    from kg.validate import validate, validate_dataset
+    from kg.project.load import is_shapes_graph, load_dataset
+    from kg.rdf.vocab import file_graph
+    from kg.engine.reference.validate import validate, validate_dataset
 
     (data_copy.data_dir / "shapes.ttl").write_bytes((FIXTURES / "bad-addition.ttl").read_bytes())
     report = validate(data_copy)
@@ -126,7 +126,7 @@ def test_concurrent_adds_of_one_name_add_exactly_one(tmp_path, repo):
 
 
 def test_concurrent_conflicting_adds_keep_the_kg_conforming(tmp_path, repo):
-    from kg.validate import validate
+    from kg.engine.reference.validate import validate
 
     for i, text in enumerate([RACE_A, RACE_B]):  # the premise: each alone is fine
         alone = tmp_path / f"alone-{i}.ttl"
@@ -209,7 +209,7 @@ def test_gitignore_ignores_the_lock():
 # ---------------------------------------------------------------------------
 
 def test_stale_temporaries_are_ignored_and_cleaned(data_copy):
-    from kg.validate import validate
+    from kg.engine.reference.validate import validate
 
     data = data_copy.data_dir
     bad = (FIXTURES / "bad-addition.ttl").read_bytes()
@@ -313,7 +313,7 @@ def test_shapes_pyshacl_cannot_run_give_a_clear_error(data_copy, tmp_path, monke
     assert snapshot(data_copy.data_dir) == before
 
     from kg.errors import KGError, ShapesError
-    from kg.validate import validate
+    from kg.engine.reference.validate import validate
 
     with pytest.raises(ShapesError) as caught:
         validate(data_copy)

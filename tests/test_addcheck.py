@@ -1,7 +1,7 @@
-"""kg.addcheck (kg add on a large KG) finds exactly the violations a whole-KG validation adds.
+"""kg.ops.addcheck (kg add on a large KG) finds exactly the violations a whole-KG validation adds.
 
 The reference for each addition: validate the whole KG with the file and without it
-(kg.fastvalidate, itself checked against pyshacl in test_fastvalidate) and keep what only
+(kg.engine.fast.validate, itself checked against pyshacl in test_fastvalidate) and keep what only
 the first has. Compared on the article KG with every shape fixture as an addition, and on
 the 10k synthetic graph with additions that touch existing nodes, labels and files.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.addcheck import check_addition, violation_key
-from kg.fastvalidate import validate_files
-from kg.paths import DataDir
+from kg.ops.addcheck import check_addition, violation_key
+from kg.engine.fast.validate import validate_files
+from kg.project.paths import DataDir
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE_FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
@@ -155,8 +155,8 @@ def test_replacing_a_file_with_part_of_it(synthetic_kg, tmp_path):
 def test_kg_add_blames_a_file_only_for_its_own_violations(tmp_path, monkeypatch, engine):
     """A KG that already has violations still takes a clean file, and rejects a bad one
     with only the bad file's violations."""
-    from kg.add import add_file
-    from kg.validate import validate
+    from kg.ops.add import add_file
+    from kg.engine.reference.validate import validate
 
     monkeypatch.setenv("KG_ENGINE", engine)
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))

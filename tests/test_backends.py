@@ -30,8 +30,8 @@ def _rows(result):
 
 @pytest.fixture(scope="module")
 def persistent(repo, tmp_path_factory):  # noqa: F811
-    from kg.backends import open_persistent
-    from kg.cache import ensure_cache
+    from kg.store.backends import open_persistent
+    from kg.store.cache import ensure_cache
 
     path = tmp_path_factory.mktemp("store") / "kg-store"
     entry = ensure_cache(repo)
@@ -39,8 +39,8 @@ def persistent(repo, tmp_path_factory):  # noqa: F811
 
 
 def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):  # noqa: F811
-    from kg.cache import open_store
-    from kg.queries import catalogue, run_query
+    from kg.store.cache import open_store
+    from kg.project.catalogue import catalogue, run_query
 
     _, store, _ = persistent
     default = open_store(repo)
@@ -57,7 +57,7 @@ def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, pe
 def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persistent):  # noqa: F811
     import pyoxigraph as ox
 
-    from kg.cache import ensure_cache
+    from kg.store.cache import ensure_cache
 
     _, store, entry = persistent   # the entry the store was synced from (the data may change meanwhile)
     cached = [q for q in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS)]
@@ -72,7 +72,7 @@ def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persisten
 
 
 def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa: F811
-    from kg.queries import catalogue
+    from kg.project.catalogue import catalogue
 
     path, _, _ = persistent
     for query in catalogue(repo):
@@ -94,9 +94,9 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa
 
 
 def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
-    from kg.backends import STORE_META, sync_store
-    from kg.cache import ensure_cache
-    from kg.queries import run_query
+    from kg.store.backends import STORE_META, sync_store
+    from kg.store.cache import ensure_cache
+    from kg.project.catalogue import run_query
 
     path = tmp_path / "store"
     first = sync_store(ensure_cache(data_copy), path)
@@ -112,7 +112,7 @@ def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
     assert update.replaced == ["urn:kg:file:data/entities.ttl", "urn:kg:inferred"]
     assert "urn:kg:file:data/article-004.ttl" in update.unchanged and not update.dropped
     assert json.loads((path / STORE_META).read_text())["key"] == entry.path.name
-    from kg.backends import open_persistent
+    from kg.store.backends import open_persistent
 
     store = open_persistent(entry, path)
     rows = run_query(data_copy, "SELECT ?l WHERE { kg:test-person skos:prefLabel ?l }", store=store).rows
@@ -141,7 +141,7 @@ def test_the_store_refuses_a_foreign_directory(repo, tmp_path):  # noqa: F811
 # ---------------------------------------------------------------------------
 
 def test_credentials_are_split_from_the_url_and_redacted():
-    from kg.backends import EndpointError, redact, scrub, split_credentials
+    from kg.store.backends import EndpointError, redact, scrub, split_credentials
 
     url, creds = split_credentials("https://alice:s3cr%40t@example.org:8443/ds/sparql?x=1")
     assert url == "https://example.org:8443/ds/sparql?x=1"
@@ -163,8 +163,8 @@ def test_credentials_are_split_from_the_url_and_redacted():
 def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811
     import pyoxigraph as ox
 
-    from kg.backends import RemoteEndpoint
-    from kg.queries import bind, get_query
+    from kg.store.backends import RemoteEndpoint
+    from kg.project.catalogue import bind, get_query
 
     query = get_query(repo, "members-of")
     terms = bind(query, {"organisation": "kg:mqm", "onDate": "2013-06-01"})
@@ -194,7 +194,7 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # n
 def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):  # noqa: F811
     from urllib.parse import urlencode
 
-    from kg.queries import get_query, run_query
+    from kg.project.catalogue import get_query, run_query
     from serve_helpers import http, start_kg_serve
 
     path, _, _ = persistent

@@ -1,4 +1,4 @@
-"""kg.cache: a damaged cache entry is never used silently.
+"""kg.store.cache: a damaged cache entry is never used silently.
 
 A truncated or altered dataset.nq, a truncated or overwritten store file, a garbled
 meta.json: `kg export`, `kg push`, `kg query` rebuild the entry (saying so on stderr) and
@@ -21,7 +21,7 @@ import pytest
 from cli_helpers import ROOT, run_kg
 from serve_helpers import oxigraph_binary, start_oxigraph
 
-from kg.paths import DataDir
+from kg.project.paths import DataDir
 
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -33,9 +33,9 @@ def pristine(tmp_path_factory):
     old = os.environ.get("KG_CACHE_DIR")
     os.environ["KG_CACHE_DIR"] = str(cache)
     try:
-        from kg.cache import ensure_cache
-        from kg.export import export
-        from kg.push import graph_payloads
+        from kg.store.cache import ensure_cache
+        from kg.ops.export import export
+        from kg.ops.push import graph_payloads
 
         entry = ensure_cache(DataDir(ROOT))
         nt = export(DataDir(ROOT), "nt", inferred=True)
@@ -135,7 +135,7 @@ def test_every_store_file_garbled_gives_a_rebuild_or_a_clear_message(cache):
 
 def test_store_corruption_found_on_open_is_a_clear_error(cache):
     """RocksDB's own Corruption error (found when the store is opened) names the fix."""
-    from kg.cache import CacheEntry
+    from kg.store.cache import CacheEntry
     from kg.errors import KGError
 
     (cache / "store" / "CURRENT").write_bytes(b"")
@@ -156,12 +156,12 @@ def test_garbled_meta_json_is_rebuilt(cache, pristine):
 
 
 def test_when_rebuilding_fails_the_error_says_how_to_fix(cache, monkeypatch):
-    import kg.cache
+    import kg.store.cache
 
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(kg.cache, "build_entry", fail)
+    monkeypatch.setattr(kg.store.cache, "build_entry", fail)
     _truncate_at_line(cache / "dataset.nq")
     result = run_kg(["export", "--format", "nt"])
     _no_internal_error(result)
@@ -184,7 +184,7 @@ def test_reason_rebuild_replaces_and_repairs_the_entry(cache, pristine):
 
 
 def test_manifest_records_counts_and_checksums(cache):
-    from kg.cache import _sha256
+    from kg.store.cache import _sha256
 
     integrity = json.loads((cache / "meta.json").read_text())["integrity"]
     assert integrity["files"]["dataset.nq"]["sha256"] == _sha256(cache / "dataset.nq")
@@ -217,7 +217,7 @@ def test_stray_temporary_folders_are_pruned_when_the_cache_is_written(cache):
 
 
 def test_cache_files_follow_the_umask(tmp_path, monkeypatch):
-    from kg.cache import ensure_cache
+    from kg.store.cache import ensure_cache
 
     previous = os.umask(0o002)
     try:

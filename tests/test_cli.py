@@ -261,7 +261,7 @@ def test_whois_unknown_and_ambiguous(repo):
 
 
 def test_timeline_order_and_about(repo):
-    from kg.timeline import date_key
+    from kg.ops.timeline import date_key
 
     assert sorted(["2013-05-02", "2014", "2013-05", "2013"], key=date_key) == ["2013", "2013-05", "2013-05-02", "2014"]
     result = run_kg(["timeline", "--format", "json"])

@@ -23,7 +23,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, OWL, SKOS
 
 from cli_helpers import KG, MQM, ROOT, run_kg
-from kg.whois import _romanise_word, normalise
+from kg.ops.whois import _romanise_word, normalise
 
 ARTICLES_DIR = ROOT.parent / "shared" / "articles"
 LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
@@ -167,7 +167,7 @@ def test_every_different_from_is_between_people_and_has_a_note(graph):
 
 def test_reasoning_merges_no_distinct_pair(repo, graph):
     """differentFrom and sameAs together would make the KG inconsistent: no pair is sameAs."""
-    from kg.cache import open_store
+    from kg.store.cache import open_store
 
     store = open_store(repo)
     same = {frozenset({slug(r["a"].value), slug(r["b"].value)}) for r in store.query(

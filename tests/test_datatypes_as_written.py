@@ -68,10 +68,10 @@ def test_a_subtype_literal_is_not_of_another_datatype(tmp_path, subtype):
 
 
 def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_path):
-    """kg add's neighbourhood check (kg.addcheck) and whole-KG check (kg.fastvalidate) both
+    """kg add's neighbourhood check (kg.ops.addcheck) and whole-KG check (kg.engine.fast.validate) both
     refuse a literal pyoxigraph would store with another datatype, so pyshacl decides."""
-    from kg.addcheck import check_addition
-    from kg.fastvalidate import UnsupportedShape, validate_files
+    from kg.ops.addcheck import check_addition
+    from kg.engine.fast.validate import UnsupportedShape, validate_files
 
     new = tmp_path / "typed.ttl"
     new.write_text('<https://w3id.org/mqm-kg/id/x> <https://w3id.org/mqm-kg/ontology#minCount> '

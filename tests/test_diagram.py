@@ -1,4 +1,4 @@
-"""kg.diagram and `kg diagram`: pictures drawn from the stored queries, checked as data.
+"""kg.ops.diagrams.draw and `kg diagram`: pictures drawn from the stored queries, checked as data.
 
 SVG is parsed as XML and searched for the expected labels, edge classes and tooltips; the
 Mermaid text is checked line by line against the subset of the grammar it uses (and, where
@@ -21,8 +21,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from cli_helpers import ROOT, assert_clean_error, run_kg, run_subprocess
 
-from kg import diagram as dg
-from kg.queries import get_query, run_query
+from kg.ops.diagrams import draw as dg
+from kg.project.catalogue import get_query, run_query
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
@@ -363,7 +363,7 @@ def test_mermaid_timeline(repo):
 
 def test_mermaid_escapes_what_would_break_it():
     assert dg.mermaid_text('He said "no" <b> #1 `x`') == "He said #quot;no#quot; #lt;b#gt; #35;1 #96;x#96;"
-    from kg.diagrams.mermaid import _timeline_text
+    from kg.ops.diagrams.mermaid import _timeline_text
 
     assert ":" not in _timeline_text("a: b; c")
 

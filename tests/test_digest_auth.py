@@ -169,7 +169,7 @@ def _secrets(password: str) -> list[str]:
 @pytest.mark.parametrize("algorithm, like_virtuoso", [("MD5", True), ("SHA-256", True), ("MD5", False)])
 def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_server, monkeypatch, algorithm,  # noqa: F811
                                                                  like_virtuoso):
-    from kg.push import graph_payloads
+    from kg.ops.push import graph_payloads
 
     server = auth_server("digest", algorithm=algorithm, like_virtuoso=like_virtuoso)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
@@ -198,7 +198,7 @@ def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_serv
 
 
 def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, monkeypatch):  # noqa: F811
-    from kg.push import graph_payloads
+    from kg.ops.push import graph_payloads
 
     server = auth_server("digest", nonce_uses=2)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
@@ -209,7 +209,7 @@ def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, mo
 
 
 def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):  # noqa: F811
-    from kg.push import graph_payloads
+    from kg.ops.push import graph_payloads
 
     server = auth_server("basic")
     url = server.base.replace("http://", f"http://{USER}:{PASSWORD}@") + "/store"
@@ -303,7 +303,7 @@ def test_query_endpoint_behind_digest(repo, auth_server, monkeypatch, algorithm)
 # ---------------------------------------------------------------------------
 
 def test_digest_answers_match_the_rfc_examples():
-    from kg.backends import digest_authorization, parse_challenges
+    from kg.store.backends import digest_authorization, parse_challenges
 
     # RFC 7616 section 3.9.1: the same request answered with SHA-256 and with MD5.
     offered = parse_challenges(
@@ -330,7 +330,7 @@ def test_digest_answers_match_the_rfc_examples():
 
 
 def test_challenges_are_parsed_and_chosen():
-    from kg.backends import auth_problem, choose_challenge, parse_challenges
+    from kg.store.backends import auth_problem, choose_challenge, parse_challenges
 
     challenges = parse_challenges('Negotiate, Bearer realm="x", error="invalid_token", Basic realm="a, b", '
                                   'Negotiate abc123==')

@@ -1,4 +1,4 @@
-"""kg.export: deterministic bytes across processes, every format parses back, VoID/DCAT included."""
+"""kg.ops.export: deterministic bytes across processes, every format parses back, VoID/DCAT included."""
 import hashlib
 
 import pytest
@@ -6,7 +6,7 @@ from cli_helpers import ROOT, run_subprocess
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from kg.export import FORMATS, export
+from kg.ops.export import FORMATS, export
 
 VOID = "http://rdfs.org/ns/void#"
 RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "trig": "trig", "nquads": "nquads", "json-ld": "json-ld",

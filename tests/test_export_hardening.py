@@ -1,4 +1,4 @@
-"""kg.export hardening: long rdf:Lists export in linear time (RDFC-1.0 labels), symmetric
+"""kg.ops.export hardening: long rdf:Lists export in linear time (RDFC-1.0 labels), symmetric
 blank-node tangles fail within a time budget instead of running for hours, and XML output
 (RDF/XML export, SPARQL XML results, CONSTRUCT as RDF/XML) refuses characters XML 1.0
 cannot hold, naming where they are."""
@@ -13,7 +13,7 @@ from cli_helpers import assert_clean_error, copy_data_dir, run_kg, run_subproces
 from rdflib import Dataset, Graph, URIRef
 from rdflib.collection import Collection
 
-from kg.export import FORMATS
+from kg.ops.export import FORMATS
 
 LIST_ITEMS = 3000
 KG = "https://w3id.org/mqm-kg/id/"
@@ -90,7 +90,7 @@ def test_tied_blank_nodes_get_the_same_labels_in_the_child_as_in_process():
     which must give exactly RDFC-1.0's labels."""
     import pyoxigraph as ox
 
-    from kg.export import _canonicalise_in_child, _tied_blank_nodes
+    from kg.ops.export import _canonicalise_in_child, _tied_blank_nodes
 
     first, rest = ox.NamedNode("http://example.org/first"), ox.NamedNode("http://example.org/rest")
     a, a2, b, b2 = (ox.BlankNode() for _ in range(4))
@@ -109,7 +109,7 @@ def test_a_symmetric_tangle_of_blank_nodes_fails_within_its_budget():
     """A clique of 11 blank nodes: RDFC-1.0 would run for hours; the budget stops it."""
     import pyoxigraph as ox
 
-    from kg.export import CanonicalisationBudgetError, canonical_quads
+    from kg.ops.export import CanonicalisationBudgetError, canonical_quads
 
     nodes = [ox.BlankNode() for _ in range(11)]
     start = time.monotonic()

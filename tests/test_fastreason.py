@@ -1,4 +1,4 @@
-"""kg.fastreason (Nemo) gives exactly owlrl's inferences (kg.reason), on the article KG,
+"""kg.engine.fast.reason (Nemo) gives exactly owlrl's inferences (kg.engine.reference.reason), on the article KG,
 on a 10k synthetic graph (bench/gen.py) and on every reasoning fixture; its rules follow
 the ontology file."""
 import importlib.util
@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg.fastreason import (TBox, UnsupportedForFastReasoning, reason_files, reason_graphs,
+from kg.engine.fast.reason import (TBox, UnsupportedForFastReasoning, reason_files, reason_graphs,
                            tbox_for)
-from kg.load import parse_file
-from kg.paths import DataDir
-from kg.reason import reason_graph
+from kg.project.load import parse_file
+from kg.project.paths import DataDir
+from kg.engine.reference.reason import reason_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "mqm.ttl"
 FIXTURES = ROOT / "tests" / "fixtures" / "ontology"
 #: owlrl 7's AllDifferent rule skips the last list member (see the fixture's comment): this
-#: pair of statuses merged is inconsistent for OWL 2 RL and for kg.fastreason, not for owlrl.
+#: pair of statuses merged is inconsistent for OWL 2 RL and for kg.engine.fast.reason, not for owlrl.
 OWLRL_MISSES_INCONSISTENCY = {"inconsistent-statuses-merged.ttl"}
 
 
@@ -187,8 +187,8 @@ def test_ill_typed_literal_is_an_inconsistency(tmp_path):
 
 
 def test_cache_entry_built_with_nemo_equals_the_owlrl_one(tmp_path, monkeypatch):
-    """kg.cache with KG_ENGINE=fast (pyoxigraph + Nemo) writes the same dataset as with owlrl."""
-    from kg.cache import ensure_cache
+    """kg.store.cache with KG_ENGINE=fast (pyoxigraph + Nemo) writes the same dataset as with owlrl."""
+    from kg.store.cache import ensure_cache
 
     data_dir = DataDir(ROOT)
     entries = {}

@@ -1,4 +1,4 @@
-"""kg.fastvalidate (shapes -> SPARQL on pyoxigraph) reports the same (focus node, path,
+"""kg.engine.fast.validate (shapes -> SPARQL on pyoxigraph) reports the same (focus node, path,
 constraint component) set as pyshacl with the shapes' inference mode, on the article KG,
 on every shape fixture and on a 10k synthetic graph; what it cannot translate, it refuses."""
 import importlib.util
@@ -9,10 +9,10 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.fastvalidate import CompiledShapes, UnsupportedShape, rdfs_closure, validate_store, wrap_unions
-from kg.load import add_file, parse_file
-from kg.terms import rdflib_to_ox
-from kg.validate import _path_text, shapes_inference
+from kg.engine.fast.validate import CompiledShapes, UnsupportedShape, rdfs_closure, validate_store, wrap_unions
+from kg.project.load import add_file, parse_file
+from kg.rdf.terms import rdflib_to_ox
+from kg.engine.reference.validate import _path_text, shapes_inference
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "mqm.ttl"
@@ -175,12 +175,12 @@ def test_wrap_unions_keeps_the_query_and_its_scope():
 
 
 def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
-    """kg.validate.validate with KG_ENGINE=fast gives the report the reference engine gives."""
+    """kg.engine.reference.validate.validate with KG_ENGINE=fast gives the report the reference engine gives."""
     import shutil
 
-    from kg.add import add_file
-    from kg.paths import DataDir
-    from kg.validate import validate
+    from kg.ops.add import add_file
+    from kg.project.paths import DataDir
+    from kg.engine.reference.validate import validate
 
     bad = ROOT / "tests" / "fixtures" / "cli" / "bad-addition.ttl"
     reports = {}
@@ -207,8 +207,8 @@ def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
 
 
 def add_file_reference(copy, path, monkeypatch):
-    from kg.add import add_file
-    from kg.paths import DataDir
+    from kg.ops.add import add_file
+    from kg.project.paths import DataDir
 
     monkeypatch.setenv("KG_ENGINE", "reference")
     report = add_file(DataDir(copy), path).report

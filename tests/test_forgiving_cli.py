@@ -80,7 +80,7 @@ def test_undeclared_prefix_is_named_with_the_predeclared_ones(repo, engine, spar
     ("kg.rdf", lambda data: data.startswith(b"<?xml")),
 ])
 def test_export_takes_the_format_from_the_out_extension(repo, tmp_path, name, check):
-    from kg.export import FORMAT_OF_EXTENSION, export
+    from kg.ops.export import FORMAT_OF_EXTENSION, export
 
     out = tmp_path / name
     result = run_kg(["export", "--out", out])
@@ -181,12 +181,12 @@ def test_the_current_directory_wins_over_kg_data_dir_and_data_dir_over_both(data
 
 
 def test_add_refuses_to_write_into_the_bundled_copy(repo, monkeypatch, tmp_path):
-    import kg.paths
+    import kg.project.paths
     from cli_helpers import copy_data_dir
 
     package = tmp_path / "site-packages" / "kg"  # an installed wheel: kg/_bundled, no repository above
     bundled = copy_data_dir(package / "_bundled")
-    monkeypatch.setattr(kg.paths, "PACKAGE_DIR", package)
+    monkeypatch.setattr(kg.project.paths, "PACKAGE_DIR", package)
     monkeypatch.delenv("KG_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     before = snapshot(bundled)

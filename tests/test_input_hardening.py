@@ -1,4 +1,4 @@
-"""Hardening of RDF input parsing (kg.rdfio): nesting depth, BOM, HTML, empty files, JSON-LD drops.
+"""Hardening of RDF input parsing (kg.rdf.io): nesting depth, BOM, HTML, empty files, JSON-LD drops.
 
 Measured on pyoxigraph 0.5 (the reasons for the checks): JSON-LD objects nested 1,000 deep
 take 200 MB, 3,000 deep 1.7 GB, and 4,000 deep crash the process (SIGSEGV); Turtle and
@@ -15,10 +15,10 @@ import pytest
 from cli_helpers import ROOT, copy_data_dir, run_kg
 
 from kg.errors import ParseError, UnsafeInputError
-from kg import rdfio
-from kg.load import load_dataset, parse_file
+from kg.rdf import io as rdfio
+from kg.project.load import load_dataset, parse_file
 
-LIMIT = 256  # kg.rdfio.DEFAULT_MAX_NESTING
+LIMIT = 256  # kg.rdf.io.DEFAULT_MAX_NESTING
 
 
 def nesting_exceeds(data, fmt, limit):
@@ -142,8 +142,8 @@ FAST_LOAD = textwrap.dedent("""
     from pathlib import Path
     import pyoxigraph as ox
     from kg.errors import UnsafeInputError
-    from kg.fastreason import load_into
-    from kg.paths import DataDir
+    from kg.engine.fast.reason import load_into
+    from kg.project.paths import DataDir
     try:
         load_into(ox.Store(), DataDir(Path(sys.argv[1])), Path(sys.argv[2]), "urn:x:g")
     except UnsafeInputError as exc:
@@ -203,7 +203,7 @@ def test_bom_is_accepted_in_every_format(tmp_path, name, text):
 
 
 def test_bom_turtle_validates_like_without_and_is_added_without_bom(tmp_path, repo):
-    from kg.paths import DataDir
+    from kg.project.paths import DataDir
 
     plain, bom = tmp_path / "plain-note.ttl", tmp_path / "bom-note.ttl"
     plain.write_text(GOOD_TTL, encoding="utf-8")
@@ -270,7 +270,7 @@ def test_turtle_mentioning_html_is_not_html(tmp_path):
     ("empty.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'),
 ])
 def test_input_without_triples_is_refused_by_validate_and_add(tmp_path, repo, name, text):
-    from kg.paths import DataDir
+    from kg.project.paths import DataDir
 
     path = tmp_path / name
     path.write_text(text)
@@ -293,7 +293,7 @@ def test_empty_file_is_refused_when_loaded_as_an_input(tmp_path, repo):
 
 
 def test_an_empty_file_of_the_kg_itself_is_still_loaded(tmp_path, repo):
-    from kg.paths import DataDir
+    from kg.project.paths import DataDir
 
     data_dir = DataDir(copy_data_dir(tmp_path / "kgdata"))
     (data_dir.data_dir / "zz-empty.ttl").write_text("# placeholder\n")
@@ -333,7 +333,7 @@ def test_jsonld_invalid_iri_through_the_cli(tmp_path, repo):
 def test_jsonld_fast_loader_refuses_invalid_iri_too(tmp_path, repo):
     import pyoxigraph as ox
 
-    from kg.fastreason import load_into
+    from kg.engine.fast.reason import load_into
 
     path = tmp_path / "bad.jsonld"
     path.write_text('{"@id": "http://exa mple.org/x", "http://e/b": "x"}')

@@ -1,13 +1,13 @@
-"""kg.load / kg.rdfio / kg.paths: one named graph per file, strict parsing, data dir lookup."""
+"""kg.project.load / kg.rdf.io / kg.project.paths: one named graph per file, strict parsing, data dir lookup."""
 from pathlib import Path
 
 import pytest
 from cli_helpers import FIXTURES, ROOT, copy_data_dir
 
 from kg.errors import DataDirError, InputError, ParseError, UnsafeInputError
-from kg.load import load_dataset, parse_file
-from kg.paths import DataDir, resolve_data_dir
-from kg.prefixes import file_graph
+from kg.project.load import load_dataset, parse_file
+from kg.project.paths import DataDir, resolve_data_dir
+from kg.rdf.vocab import file_graph
 
 
 def test_every_file_in_its_own_named_graph(repo):
@@ -100,13 +100,13 @@ def test_shapes_are_not_ontology_files(repo):
 def test_defined_namespace_matches_the_ontology():
     from rdflib import Graph, URIRef
 
-    from kg.namespaces import MQM
-    from kg.prefixes import MQM as NS
+    from kg.rdf.namespaces import MQM
+    from kg.rdf.vocab import MQM as NS
 
     graph = Graph().parse(ROOT / "ontology" / "mqm.ttl")
     declared = {str(s)[len(NS):] for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(NS)}
     ours = set(MQM.__annotations__) | set(MQM._extras)
     missing = ours - declared
-    assert not missing, f"kg/namespaces.py names terms the ontology does not declare: {sorted(missing)}"
+    assert not missing, f"kg/rdf/namespaces.py names terms the ontology does not declare: {sorted(missing)}"
     with pytest.raises(AttributeError):
         MQM.Defecton  # noqa: B018 - a typo must raise

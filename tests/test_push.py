@@ -42,9 +42,9 @@ def _rows(result):
 
 
 def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
-    from kg.backends import RemoteEndpoint, run_remote
-    from kg.push import graph_payloads
-    from kg.queries import catalogue, run_query
+    from kg.store.backends import RemoteEndpoint, run_remote
+    from kg.ops.push import graph_payloads
+    from kg.project.catalogue import catalogue, run_query
 
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"])
     assert result.exit_code == 0, result.output

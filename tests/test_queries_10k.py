@@ -8,9 +8,9 @@ import pytest
 from cli_helpers import ROOT
 from query_compare import example_bindings, same_rows
 
-from kg.cache import ensure_cache
-from kg.paths import DataDir
-from kg.queries import cached_rdflib_dataset, catalogue
+from kg.store.cache import ensure_cache
+from kg.project.paths import DataDir
+from kg.project.catalogue import cached_rdflib_dataset, catalogue
 
 
 @pytest.fixture(scope="module")

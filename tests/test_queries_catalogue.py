@@ -1,4 +1,4 @@
-"""kg.queries: strict headers, typed parameters, and the same rows on pyoxigraph and rdflib
+"""kg.project.catalogue: strict headers, typed parameters, and the same rows on pyoxigraph and rdflib
 (on the article KG here; on 10k synthetic triples in test_queries_10k.py)."""
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from cli_helpers import FIXTURES, KG
 from query_compare import example_bindings, row_key, same_rows
 
 from kg.errors import ParameterError, QueryHeaderError, QueryNotFoundError, QuerySyntaxError
-from kg.queries import (bind, catalogue, check_catalogue, coerce, expand_iri, get_query,
+from kg.project.catalogue import (bind, catalogue, check_catalogue, coerce, expand_iri, get_query,
                         inject_values, parse_query_file, run_oxigraph, run_query)
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -136,7 +136,7 @@ def exported(repo):
     """The exported graph (asserted + inferred) loaded into both engines."""
     from rdflib import Dataset
 
-    from kg.export import export
+    from kg.ops.export import export
 
     data = export(repo, "nquads", inferred=True)
     store = ox.Store()

@@ -5,8 +5,8 @@ import json
 import pytest
 from cli_helpers import KG, ROOT, run_kg
 
-from kg.paths import DataDir
-from kg.queries import catalogue
+from kg.project.paths import DataDir
+from kg.project.catalogue import catalogue
 
 NOBODY = "kg:no-such-entity-for-the-test"
 ENTITY_PARAMS = [(q.name, p.name) for q in catalogue(DataDir(ROOT)) for p in q.params
@@ -30,7 +30,7 @@ def test_an_entity_that_takes_part_in_nothing_gives_no_rows(repo, query, param, 
 
 
 def test_meetings_of_a_participant_are_only_the_events_they_took_part_in(repo):
-    from kg.cache import open_store
+    from kg.store.cache import open_store
 
     store = open_store(repo)
     every = {r["event"]["value"] for r in rows("meetings")}

@@ -1,4 +1,4 @@
-"""kg.reason and kg.cache: closure into a copy, noise filtered, consistency, cache keyed by inputs."""
+"""kg.engine.reference.reason and kg.store.cache: closure into a copy, noise filtered, consistency, cache keyed by inputs."""
 import os
 
 import pytest
@@ -6,10 +6,10 @@ from cli_helpers import KG, MQM, ROOT, copy_data_dir
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS
 
-from kg.cache import cache_key, ensure_cache
-from kg.load import knowledge_graph, load_dataset
-from kg.paths import DataDir
-from kg.reason import reason, reason_graph
+from kg.store.cache import cache_key, ensure_cache
+from kg.project.load import knowledge_graph, load_dataset
+from kg.project.paths import DataDir
+from kg.engine.reference.reason import reason, reason_graph
 
 TINY = """
 @prefix kg: <https://w3id.org/mqm-kg/id/> .
@@ -24,7 +24,7 @@ kg:t-defection a mqm:Defection ; mqm:defector kg:t-person ; mqm:origin kg:t-a ; 
 
 @pytest.fixture(scope="module")
 def ontology():
-    from kg.load import parse_file
+    from kg.project.load import parse_file
 
     return parse_file(ROOT / "ontology" / "mqm.ttl")
 

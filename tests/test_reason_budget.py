@@ -1,8 +1,8 @@
 """Reasoning is bounded, and schema axioms stay out of the data.
 
 1. A data file (``data/*.ttl``, or a file given to ``kg validate`` / ``kg add``) that states
-   a schema axiom is refused with exit 2, naming the file and the triple (kg.schemacheck).
-2. Reasoning stops at a time and an inferred-triple budget (kg.reason.Budget) with exit 2
+   a schema axiom is refused with exit 2, naming the file and the triple (kg.project.schemacheck).
+2. Reasoning stops at a time and an inferred-triple budget (kg.engine.reference.reason.Budget) with exit 2
    and writes nothing. The two pathological inputs: a self-referential property chain
    (in ontology/, where axioms are allowed) over a 150-node cycle, and a 200-long
    ``owl:sameAs`` chain in a data file. Unbounded, owlrl ran over 450 s on each.
@@ -61,15 +61,15 @@ def data_files(root: Path) -> dict:
 # ---------------------------------------------------------------------------
 
 def test_the_repository_data_files_pass_the_schema_check():
-    from kg.paths import DataDir
-    from kg.schemacheck import check_file, check_inputs
+    from kg.project.paths import DataDir
+    from kg.project.schemacheck import check_file, check_inputs
 
     data_dir = DataDir(ROOT)
     assert data_dir.data_files()
     check_inputs(data_dir)
     for path in data_dir.data_files():  # the full parse, not only the byte prefilter
-        from kg.rdfio import parse_quads
-        from kg.schemacheck import first_schema_axiom
+        from kg.rdf.io import parse_quads
+        from kg.project.schemacheck import first_schema_axiom
 
         assert first_schema_axiom(parse_quads(path, max_bytes=1 << 40)) is None, path
     with pytest.raises(Exception, match="schema axiom"):
@@ -141,7 +141,7 @@ def test_what_data_may_say():
     elsewhere (AllDisjointClasses) is not."""
     from rdflib import Graph
 
-    from kg.schemacheck import first_schema_axiom
+    from kg.project.schemacheck import first_schema_axiom
 
     allowed = PREFIXES + """
 mqm:NewThing a owl:Class ; rdfs:label "new" ; rdfs:comment "a declaration entails nothing" .
@@ -156,7 +156,7 @@ kg:a owl:sameAs kg:b ; owl:differentFrom kg:c .
 
 def test_the_prefilter_does_not_hide_an_escaped_axiom(tmp_path):
     from kg.errors import SchemaInDataError
-    from kg.schemacheck import check_file
+    from kg.project.schemacheck import check_file
 
     escaped = tmp_path / "escaped.ttl"
     escaped.write_text("<urn:x:a> <http://www.w3.org/2000/01/rdf-schema#\\u0073ubClassOf> <urn:x:b> .\n")
@@ -211,14 +211,14 @@ def test_reasoning_stops_at_the_triple_budget(engine, tmp_path):
 
 
 def test_the_library_budget_leaves_the_input_alone():
-    """kg.reason.reason_graph: the budget as keyword arguments; the input graph is untouched
+    """kg.engine.reference.reason.reason_graph: the budget as keyword arguments; the input graph is untouched
     and owlrl's global datatype switch is restored."""
     import owlrl
     from rdflib import Graph
 
     from kg.errors import ReasoningBudgetError
-    from kg.load import parse_file
-    from kg.reason import reason_graph
+    from kg.project.load import parse_file
+    from kg.engine.reference.reason import reason_graph
 
     graph = parse_file(ROOT / "ontology" / "mqm.ttl")
     graph.parse(data=same_as_chain(200), format="turtle")
@@ -240,10 +240,10 @@ def test_the_library_budget_leaves_the_input_alone():
 
 
 def test_the_cache_takes_the_budget(tmp_path, monkeypatch):
-    """kg.cache.ensure_cache passes the budget down to the reasoner; nothing is written."""
-    from kg.cache import ensure_cache
+    """kg.store.cache.ensure_cache passes the budget down to the reasoner; nothing is written."""
+    from kg.store.cache import ensure_cache
     from kg.errors import ReasoningBudgetError
-    from kg.paths import DataDir
+    from kg.project.paths import DataDir
 
     root = _pathological(tmp_path, "same-as")
     cache = tmp_path / "cache"
@@ -255,7 +255,7 @@ def test_the_cache_takes_the_budget(tmp_path, monkeypatch):
 
 
 def test_the_defaults_are_documented():
-    from kg.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
+    from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
 
     assert DEFAULT_MAX_SECONDS == 120 and DEFAULT_MAX_TRIPLES == 20_000_000
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The fast reasoner (kg.fastreason, Nemo) against owlrl (kg.reason) on generated ontologies.
+"""The fast reasoner (kg.engine.fast.reason, Nemo) against owlrl (kg.engine.reference.reason) on generated ontologies.
 
 Hypothesis draws small ontologies (every OWL 2 RL construct the rule generator claims:
 sub/equivalent classes and properties, inverse, symmetric, transitive, functional and
@@ -11,8 +11,8 @@ consistency reports. Seeded (``derandomize``): the same cases run every time.
 
 Left out of the generator, and why: ``owl:hasKey``, ``owl:AllDifferent`` and
 ``owl:AllDisjointProperties``: owlrl 7 skips the last list member of each (with a one-property
-key, any two members of the class are merged); kg.fastreason follows the specification
-(tested in test_fastreason.py and below, against the specification's answer); and the constructs kg.fastreason refuses (tested below: they must
+key, any two members of the class are merged); kg.engine.fast.reason follows the specification
+(tested in test_fastreason.py and below, against the specification's answer); and the constructs kg.engine.fast.reason refuses (tested below: they must
 raise UnsupportedForFastReasoning, never be approximated).
 
 A counterexample hypothesis finds is shrunk; keep it as a Turtle file in
@@ -30,8 +30,8 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.fastreason import UnsupportedForFastReasoning, reason_graphs
-from kg.reason import reason_graph
+from kg.engine.fast.reason import UnsupportedForFastReasoning, reason_graphs
+from kg.engine.reference.reason import reason_graph
 
 EX = Namespace("http://example.org/gen#")
 CLASSES = [EX[f"C{i}"] for i in range(5)]
@@ -345,7 +345,7 @@ def test_the_generator_writes_every_kind_it_draws():
 def test_keys_follow_the_specification_where_owlrl_skips_the_last_key_property():
     """prp-key: two members of C with the same value of every key property are the same.
     owlrl 7 compares all key properties but the last, so with a one-property key it merges
-    any two members of the class; kg.fastreason merges only those that share the value."""
+    any two members of the class; kg.engine.fast.reason merges only those that share the value."""
     c, (p,), (a, b, x, y) = CLASSES[0], PROPERTIES[:1], INDIVIDUALS[:4]
     ontology = ontology_graph([("key", c, [p])])
     data = data_graph([(RDF.type, a, c), (RDF.type, b, c), (RDF.type, x, c), (p, a, y), (p, b, y), (p, x, x)])

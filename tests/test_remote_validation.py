@@ -1,5 +1,5 @@
 """Validation and checks where the data lives (issue 18): `kg validate --endpoint` and
-`kg check --endpoint` run the shapes (translated to SPARQL by kg.fastvalidate) and the
+`kg check --endpoint` run the shapes (translated to SPARQL by kg.engine.fast.validate) and the
 *-violation.rq checks on a remote store, without downloading it, and report what the local
 run reports.
 

@@ -17,7 +17,7 @@ def said_by(speaker, engine="oxigraph"):
 
 @pytest.mark.parametrize("speaker", ["the-nation", "mustafa-kamal", "src-a003-rabita-source", "src-a000-apml-sources"])
 def test_said_by_lists_every_report_of_the_speaker_once_per_fact(repo, speaker):
-    from kg.cache import open_store
+    from kg.store.cache import open_store
 
     store = open_store(repo)
     expected = {(r["r"].value, r["f"].value if r["f"] is not None else None) for r in store.query(

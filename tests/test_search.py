@@ -7,7 +7,7 @@ import pytest
 from cli_helpers import KG, run_kg
 from serve_helpers import http, start_kg_serve
 
-from kg.search import fold_text, mark, query_words
+from kg.ops.search import fold_text, mark, query_words
 
 
 def hits(*args):
@@ -62,7 +62,7 @@ def test_text_output_and_no_match_exit_1(repo):
 
 
 def test_the_index_lives_in_the_cache_entry_and_follows_the_data(data_copy, tmp_path):
-    from kg.cache import ensure_cache
+    from kg.store.cache import ensure_cache
 
     new = tmp_path / "new.ttl"
     new.write_text(

@@ -8,7 +8,7 @@ import pytest
 from cli_helpers import FIXTURES, ROOT, run_kg
 
 from kg.errors import ParseError, UnsafeInputError
-from kg.load import parse_file
+from kg.project.load import parse_file
 
 AUDIT_SCRIPT = textwrap.dedent("""
     import json, sys
@@ -20,13 +20,13 @@ AUDIT_SCRIPT = textwrap.dedent("""
             events.append([event, repr(args)[:200]])
     sys.addaudithook(hook)
 
-    from kg.paths import resolve_data_dir
-    from kg.load import load_dataset, parse_file
-    from kg.reason import reason
-    from kg.validate import validate
-    from kg.queries import get_query, run_query
-    from kg.export import export
-    from kg.cache import ensure_cache
+    from kg.project.paths import resolve_data_dir
+    from kg.project.load import load_dataset, parse_file
+    from kg.engine.reference.reason import reason
+    from kg.engine.reference.validate import validate
+    from kg.project.catalogue import get_query, run_query
+    from kg.ops.export import export
+    from kg.store.cache import ensure_cache
 
     data_dir = resolve_data_dir()
     dataset = load_dataset(data_dir)

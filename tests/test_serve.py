@@ -44,12 +44,12 @@ def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def local(repo):  # noqa: F811
-    from kg.cache import open_store
+    from kg.store.cache import open_store
 
     store = open_store(repo)
 
     def run(text):
-        from kg.queries import run_query
+        from kg.project.catalogue import run_query
 
         return run_query(repo, text, store=store)
 
@@ -247,8 +247,8 @@ def test_service_and_remote_from_are_refused_before_any_connection(server, liste
         {"query": "SELECT (COUNT(*) AS ?n) FROM <urn:kg:inferred> WHERE { ?s ?p ?o }"}),
         headers={"Accept": "text/csv"})
     assert status == 200
-    from kg.cache import ensure_cache
-    from kg.paths import DataDir
+    from kg.store.cache import ensure_cache
+    from kg.project.paths import DataDir
     from serve_helpers import ROOT
 
     assert int(body.decode().split()[1]) == ensure_cache(DataDir(ROOT)).meta["inferred"]
@@ -443,7 +443,7 @@ def test_entity_negotiation_errors(server):
 
 
 def test_home_page_and_stored_queries_from_the_browser(server, repo):  # noqa: F811
-    from kg.queries import catalogue
+    from kg.project.catalogue import catalogue
 
     status, _, body = http("GET", server.base + "/", headers={"Accept": "text/html"})
     page = body.decode("utf-8")
@@ -508,7 +508,7 @@ def test_stored_query_route_never_reads_a_file(server, tmp_path):
     ("  load <http://x/data.ttl>", None, True, False),
 ])
 def test_guard_inspects_queries(text, form, update, service):
-    from kg.sparqlcheck import inspect
+    from kg.rdf.sparql import inspect
 
     found = inspect(text)
     assert (found.form, found.is_update, bool(found.service_targets)) == (form, update, service)

@@ -1,8 +1,8 @@
-"""kg.validate: report objects naming focus node, path, value, constraint, message, file."""
+"""kg.engine.reference.validate: report objects naming focus node, path, value, constraint, message, file."""
 import pytest
 from cli_helpers import FIXTURES
 
-from kg.validate import shapes_inference, validate
+from kg.engine.reference.validate import shapes_inference, validate
 
 
 def test_the_kg_conforms(repo):

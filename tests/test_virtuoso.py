@@ -18,9 +18,9 @@ import serve_helpers
 from cli_helpers import ROOT, run_kg
 from query_compare import example_bindings
 
-from kg.backends import RemoteEndpoint, run_remote
+from kg.store.backends import RemoteEndpoint, run_remote
 from kg.errors import KGError
-from kg.queries import catalogue, run_oxigraph, sort_lists
+from kg.project.catalogue import catalogue, run_oxigraph, sort_lists
 
 NO_VIRTUOSO = "Virtuoso is not installed (apt-get install virtuoso-opensource)"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -38,7 +38,7 @@ def virtuoso(repo, tmp_path_factory):
 @pytest.fixture(scope="module")
 def loaded(repo, virtuoso):
     """The reasoned KG (every graph, asserted and inferred) in Virtuoso and in a local store."""
-    from kg.export import export
+    from kg.ops.export import export
 
     data = export(repo, "nquads", inferred=True)
     local = ox.Store()
@@ -117,7 +117,7 @@ def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch)
     """`kg push` to the authenticated Graph Store (HTTP Digest): every graph written, pushing
     twice gives the same count; a wrong password names Digest and is not printed. Last in
     the module: it replaces the graphs the tests above loaded (blank nodes become skolem IRIs)."""
-    from kg.push import graph_payloads
+    from kg.ops.push import graph_payloads
 
     def count() -> int:
         result = run_remote(repo, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "

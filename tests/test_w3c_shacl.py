@@ -1,7 +1,7 @@
 """The W3C SHACL test suite (tests/w3c/shacl) on both validators (issue 14).
 
 pyshacl, the reference, passes every test but its known failures (xfail, with the reason).
-The fast validator (kg.fastvalidate) is sound: each test is either the expected report or
+The fast validator (kg.engine.fast.validate) is sound: each test is either the expected report or
 a refusal (UnsupportedShape, then kg validate falls back to pyshacl); a wrong report fails
 the build. tests/w3c/shacl-report.md is the generated summary and must be current.
 """
@@ -50,7 +50,7 @@ def _focus_key(text):
     keys write it; any blank node is "_" (labels differ per parse)."""
     import pyoxigraph as ox
 
-    from kg.terms import ox_to_rdflib
+    from kg.rdf.terms import ox_to_rdflib
 
     if text is None:
         return None

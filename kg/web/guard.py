@@ -1,7 +1,7 @@
 """What the server refuses to run: updates, federated queries, graphs from outside.
 
 The server is read-only and never fetches anything. The decision comes from a real parse
-of the query (kg.sparqlcheck, rdflib's SPARQL 1.1 grammar), never from scanning its text:
+of the query (kg.rdf.sparql, rdflib's SPARQL 1.1 grammar), never from scanning its text:
 a ``SERVICE`` anywhere (nested in a subquery, OPTIONAL, MINUS, EXISTS, with a variable,
 SILENT, hidden behind escapes) refuses the query, as does an update sent as a query and a
 ``FROM`` / ``FROM NAMED`` of an IRI that is not a graph of this dataset. A text the grammar
@@ -10,7 +10,7 @@ kg.web.sandbox), so a query this check missed still could not connect anywhere.
 """
 from __future__ import annotations
 
-from kg.sparqlcheck import Inspection, inspect
+from kg.rdf.sparql import Inspection, inspect
 
 
 class Refused(Exception):

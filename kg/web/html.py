@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote, urlencode
 
-from kg.prefixes import KG, shorten
+from kg.rdf.vocab import KG, shorten
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kg.errors import KGError
-from kg.prefixes import PREFIXES
+from kg.rdf.vocab import PREFIXES
 from kg.web import guard
 from kg.web.guard import Refused
 from kg.web.worker import Response
@@ -20,7 +20,7 @@ TRUNCATED_HEADER = "KG-Result-Truncated"
 
 @dataclass
 class Limited:
-    """A kg.queries.QueryResult plus whether the row limit cut it."""
+    """A kg.project.catalogue.QueryResult plus whether the row limit cut it."""
 
     result: object
     truncated: bool
@@ -62,10 +62,10 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
     """
     import pyoxigraph as ox
 
-    from kg.queries import QueryResult
+    from kg.project.catalogue import QueryResult
 
     from kg.errors import QuerySyntaxError, RemoteAccessRefused
-    from kg.sparqlcheck import refuse_remote
+    from kg.rdf.sparql import refuse_remote
 
     try:  # every text a job runs (stored queries of the data dir too): never a SERVICE
         refuse_remote(sparql, prefixes=PREFIXES)
@@ -108,7 +108,7 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
 
 
 def _syntax_message(text: str, message: str) -> str:
-    from kg.queries import syntax_error_text
+    from kg.project.catalogue import syntax_error_text
 
     first = message.splitlines()[0] if message else "invalid query"
     return syntax_error_text(text, message) if re.search(r"at \d+:\d+", message) else \
@@ -127,7 +127,7 @@ def serialise(limited: Limited, fmt_key: str, *, context=None, title: str = "Que
     """(content type, body) of a result in one of the negotiable formats."""
     import pyoxigraph as ox
 
-    from kg.formats import format_result
+    from kg.render.formats import format_result
     from kg.web.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS, by_key, content_type
 
     result = limited.result

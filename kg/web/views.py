@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from kg.prefixes import INFERRED_GRAPH, KG, PREFIXES, shorten
+from kg.rdf.vocab import INFERRED_GRAPH, KG, PREFIXES, shorten
 from kg.web.html import attr, esc, href_for, link, page, table, term_html
 from kg.web.worker import Response
 
@@ -91,7 +91,7 @@ SELECT ?e ?label (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
 
 
 def home(context) -> Response:
-    from kg.queries import catalogue
+    from kg.project.catalogue import catalogue
 
     graphs = context.graphs
     total = sum(n for _, n in graphs)
@@ -102,8 +102,8 @@ def home(context) -> Response:
              f"(<code>{esc(KG)}…</code>) resolve here under <code>/id/</code>; the SPARQL endpoint "
              f'is <a href="/sparql">/sparql</a>. {total} triples in {len(graphs)} graphs '
              "(asserted and OWL 2 RL inferences).</p>"]
-    # -- pictures (kg.diagram): the family tree and the defection network ------------------
-    from kg.diagram import embed
+    # -- pictures (kg.ops.diagrams.draw): the family tree and the defection network ------------------
+    from kg.ops.diagrams.draw import embed
 
     parts.extend(embed(context.data_dir, kind, store=context.store, link=href_for)
                  for kind in ("lineage", "defections"))
@@ -173,7 +173,7 @@ def results_page(title: str, limited, context=None) -> bytes:
 
 def stored_query(context, name: str, params: dict, fmt: str = "html") -> Response:
     from kg.errors import KGError
-    from kg.queries import bind, get_query, inject_values
+    from kg.project.catalogue import bind, get_query, inject_values
     from kg.web.jobs import BadQuery, execute, serialise, truncation_headers
 
     try:
@@ -249,7 +249,7 @@ def _stored_rows(context, name: str, param: str, iri: str) -> list[dict] | None:
     import pyoxigraph as ox
 
     from kg.errors import KGError
-    from kg.queries import get_query, inject_values
+    from kg.project.catalogue import get_query, inject_values
     from kg.web.jobs import execute
 
     try:
@@ -288,7 +288,7 @@ def resource(context, iri: str) -> Response:
     """The HTML page of any IRI the KG mentions (404 when it mentions nothing)."""
     import pyoxigraph as ox
 
-    from kg.whois import MEMBERSHIPS_QUERY
+    from kg.ops.whois import MEMBERSHIPS_QUERY
 
     try:
         node = _nt(iri)
@@ -340,13 +340,13 @@ def resource(context, iri: str) -> Response:
             f'<a href={attr(t.value)} rel="nofollow noopener">{esc(t.value)}</a>' if t.value.startswith(("http://", "https://"))
             else term_html(t, labels) for t in external)))
     parts.append('<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
-    # -- picture (kg.diagram): this entity's neighbourhood ("" for IRIs without a name) ---------
-    from kg.diagram import embed
+    # -- picture (kg.ops.diagrams.draw): this entity's neighbourhood ("" for IRIs without a name) ---------
+    from kg.ops.diagrams.draw import embed
 
     parts.append(embed(context.data_dir, "neighbourhood", about=iri, store=context.store, link=href_for))
     # -------------------------------------------------------------------------------------------
 
-    from kg.queries import inject_values
+    from kg.project.catalogue import inject_values
 
     posts = _dedupe([r for r in _stored_rows(context, "posts-held", "person", iri) or []
                      if r.get("role") is not None or r.get("post") is not None],
@@ -356,7 +356,7 @@ def resource(context, iri: str) -> Response:
                          ["defection", "origin", "destination", "date", "status", "article", "quotes"])
     statements = _merge_relations(_stored_rows(context, "person-profile", "entity", iri) or [])
     said = _stored_rows(context, "said-by", "speaker", iri) or []
-    from kg.whois import DIFFERENT_QUERY
+    from kg.ops.whois import DIFFERENT_QUERY
 
     distinct = _rows(context, inject_values(DIFFERENT_QUERY, {"entity": subject}), limit=MAX_TRIPLES_SHOWN)
     sources = _rows(context, SOURCES_QUERY % node, limit=MAX_TRIPLES_SHOWN)
@@ -372,7 +372,7 @@ def resource(context, iri: str) -> Response:
         return f"<q>{esc(row['quote'].value)}</q>" if row.get("quote") is not None else ""
 
     def quotes(row):
-        from kg.queries import LIST_SEPARATOR
+        from kg.project.catalogue import LIST_SEPARATOR
 
         if row.get("quotes") is None:
             return ""
@@ -463,7 +463,7 @@ def search_page(context, text: str, fmt: str = "html", kind=None, status=None, a
     from pathlib import Path
 
     from kg.errors import KGError
-    from kg.search import hits_json, search
+    from kg.ops.search import hits_json, search
 
     hits, problem = [], ""
     if text.strip():
@@ -495,5 +495,5 @@ def search_page(context, text: str, fmt: str = "html", kind=None, status=None, a
 
 
 def _marked(text: str) -> str:
-    """kg.search's [marked] words as <mark>, everything escaped."""
+    """kg.ops.search's [marked] words as <mark>, everything escaped."""
     return re.sub(r"\[([^\[\]]+)\]", lambda m: f"<mark>{m.group(1)}</mark>", esc(text))

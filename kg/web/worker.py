@@ -416,7 +416,7 @@ class Context:
     def __init__(self, config: dict):
         import pyoxigraph as ox
 
-        from kg.paths import DataDir
+        from kg.project.paths import DataDir
 
         self.config = config
         limit_memory(config.get("max_memory_mb"))  # before the store takes its share

@@ -1,7 +1,0 @@
-"""The parts of `kg diagram` (the entry points are in kg.diagram).
-
-* ``model``: nodes, edges, legend and timeline events; styles (Okabe-Ito); date helpers;
-* ``pictures``: each picture built from the rows of its stored query ``queries/diagram-*.rq``;
-* ``dot``: Graphviz DOT, the timeline layout, rendering to svg/png;
-* ``mermaid``: Mermaid flowchart and timeline text.
-"""

@@ -1,0 +1,434 @@
+"""Deterministic export of the KG: same input, byte-identical output, in any process.
+
+Formats: ``turtle`` (rdflib longturtle), ``nt`` (sorted lines), ``trig`` and ``nquads``
+(named graphs kept, sorted), ``json-ld`` (keys and node arrays sorted) and ``xml``
+(RDF/XML). Asserted graphs only by default; ``inferred=True`` adds ``urn:kg:inferred``.
+The shapes file is not part of the export. Every export carries a VoID/DCAT description
+of itself in the graph ``urn:kg:void``.
+
+Blank nodes (restrictions, lists, owl:AllDifferent...) get stable labels ``c14nN`` from
+W3C RDF Dataset Canonicalization (RDFC-1.0, pyoxigraph), run once over every exported
+quad that has a blank node (quads without one cannot change a label), so a blank node
+shared by two graphs keeps one label. RDFC-1.0 is linear when every blank node's
+first-degree hash is unique (a list of IRIs, ordinary restrictions); when some are not,
+its N-degree step can be exponential on very symmetric graphs (a long ring or a clique
+of blank nodes), so it then runs in a forked child with a time budget
+(``$KG_EXPORT_CANON_BUDGET`` seconds, default ``CANON_BUDGET``) and an export over
+budget fails with a clear error instead of running for hours. The cache entry is fully
+checked first (kg.store.cache: sha256 of dataset.nq), so an export never silently holds part
+of the KG. N-Triples, N-Quads and RDF/XML are written by pyoxigraph without rdflib;
+Turtle, TriG and JSON-LD go through rdflib.
+
+XML 1.0 cannot hold U+0000 and most other C0 controls, not even as character
+references: an RDF/XML export of a literal holding one is refused (OutputError naming
+the subject and predicate), pointing to N-Triples or Turtle.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import time
+
+from kg.errors import OutputError
+from kg.project.paths import DataDir
+from kg.rdf.vocab import (DATASET_IRI, FILE_GRAPH_PREFIX, INFERRED_GRAPH, KG, MQM, ONTOLOGY_IRI,
+                         PREFIXES, VOID_GRAPH)
+
+FORMATS = ("turtle", "nt", "trig", "nquads", "json-ld", "xml")
+EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
+              "json-ld": ".jsonld", "xml": ".rdf"}
+#: Every extension an export FILE may end in, and the format it means.
+FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
+                       ".jsonld": "json-ld", ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+CANON_BUDGET = 60.0
+CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+DCTERMS = "http://purl.org/dc/terms/"
+
+
+class CanonicalisationBudgetError(OutputError):
+    """Blank-node canonicalisation did not finish within its time budget."""
+
+
+# ---------------------------------------------------------------------------
+# The graphs to export
+# ---------------------------------------------------------------------------
+
+def export_triples(data_dir: DataDir, *, inferred: bool = False, progress=None) -> dict:
+    """``{graph IRI: sorted list of pyoxigraph Triples}`` to export (canonical blank
+    nodes), the VoID graph included, graphs in export order."""
+    import pyoxigraph as ox
+
+    from kg.store.cache import ensure_cache
+    from kg.project.load import is_shapes_graph
+
+    entry = ensure_cache(data_dir, progress=progress, full_check=True)
+    quads = []
+    for quad in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS):
+        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        if (name.startswith(FILE_GRAPH_PREFIX) and not is_shapes_graph(name)) or \
+                (inferred and name == INFERRED_GRAPH):
+            quads.append(quad)
+    plain = [q for q in quads if not (_has_bnode(q.subject) or _has_bnode(q.object))]
+    if len(plain) != len(quads):
+        quads = plain + canonical_quads([q for q in quads if _has_bnode(q.subject) or _has_bnode(q.object)])
+    by_graph: dict[str, set] = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name.value, set()).add(ox.Triple(q.subject, q.predicate, q.object))
+    graphs = {name: sorted(triples, key=_key) for name, triples in by_graph.items()}
+    graphs[VOID_GRAPH] = sorted(void_triples(graphs, inferred=inferred), key=_key)
+    return {name: graphs[name] for name in sorted(graphs, key=_graph_order)}
+
+
+def export_graphs(data_dir: DataDir, *, inferred: bool = False, progress=None) -> dict:
+    """``{graph IRI: rdflib Graph}`` of :func:`export_triples` (for callers that want rdflib)."""
+    return {name: _rdflib_graph(triples)
+            for name, triples in export_triples(data_dir, inferred=inferred, progress=progress).items()}
+
+
+def _graph_order(name: str):
+    return (name == VOID_GRAPH, name == INFERRED_GRAPH, name)
+
+
+def _key(triple):
+    return (str(triple.subject), str(triple.predicate), str(triple.object))
+
+
+def _has_bnode(term) -> bool:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.BlankNode):
+        return True
+    if isinstance(term, ox.Triple):
+        return _has_bnode(term.subject) or _has_bnode(term.object)
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Canonical blank-node labels (RDFC-1.0)
+# ---------------------------------------------------------------------------
+
+def canonical_quads(quads: list, *, budget: float | None = None) -> list:
+    """``quads`` with their blank nodes relabelled by RDFC-1.0 (deterministic in any process).
+
+    Every blank node with a unique first-degree hash: in this process (linear). Otherwise
+    in a forked child given ``budget`` seconds; over budget, CanonicalisationBudgetError.
+    """
+    import pyoxigraph as ox
+
+    tied = _tied_blank_nodes(quads)
+    if not tied or not hasattr(os, "fork"):
+        dataset = ox.Dataset(quads)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return list(dataset)
+    if budget is None:
+        try:
+            budget = float(os.environ.get(CANON_BUDGET_ENV) or CANON_BUDGET)
+        except ValueError:
+            raise OutputError(f"{CANON_BUDGET_ENV}={os.environ[CANON_BUDGET_ENV]!r}: expected seconds") from None
+    return _canonicalise_in_child(quads, budget, tied)
+
+
+def _tied_blank_nodes(quads: list) -> int:
+    """How many blank nodes share their first-degree hash (RDFC-1.0 §4.6) with another:
+    those, and only those, go through the N-degree step that can be exponential."""
+    import pyoxigraph as ox
+
+    mentions: dict[str, list[str]] = {}
+    for quad in quads:
+        terms = (quad.subject, quad.predicate, quad.object, quad.graph_name)
+        labels = {t.value for t in terms if isinstance(t, ox.BlankNode)}
+        if any(isinstance(t, ox.Triple) for t in terms):
+            return len(labels) or 1  # RDF-star: no shortcut, treat as tied
+        for label in labels:
+            mentions.setdefault(label, []).append(" ".join(
+                ("_:a" if t.value == label else "_:z") if isinstance(t, ox.BlankNode) else str(t) for t in terms))
+    groups: dict[tuple, int] = {}
+    for lines in mentions.values():
+        signature = tuple(sorted(lines))
+        groups[signature] = groups.get(signature, 0) + 1
+    return sum(n for n in groups.values() if n > 1)
+
+
+def _canonicalise_in_child(quads: list, budget: float, tied: int) -> list:
+    import pyoxigraph as ox
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: canonicalise, send N-Quads, exit without any cleanup of the parent's
+        code = 1
+        try:
+            os.close(read_end)
+            dataset = ox.Dataset(quads)
+            dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+            data = ox.serialize(list(dataset), format=ox.RdfFormat.N_QUADS)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks, deadline, finished = [], time.monotonic() + budget, False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([read_end], [], [], left)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    finished = True
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if not finished:
+        raise CanonicalisationBudgetError(
+            f"cannot give the blank nodes stable labels within {budget:g} s: {tied} blank nodes have "
+            f"indistinguishable neighbourhoods (a long ring or a dense tangle of blank nodes), on which "
+            f"canonicalisation (RDFC-1.0) takes exponential time",
+            hint=f"give those nodes IRIs in the data, or allow more time with {CANON_BUDGET_ENV}=SECONDS")
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        raise OutputError(f"blank-node canonicalisation failed in its child process (wait status {status})")
+    return list(ox.parse(b"".join(chunks), format=ox.RdfFormat.N_QUADS))
+
+
+# ---------------------------------------------------------------------------
+# VoID / DCAT
+# ---------------------------------------------------------------------------
+
+def void_triples(graphs: dict, *, inferred: bool) -> list:
+    """VoID + DCAT description of the exported graphs (deterministic: no timestamps)."""
+    import pyoxigraph as ox
+
+    from kg import __version__
+
+    void, dcat = PREFIXES["void"], PREFIXES["dcat"]
+    iri, ds = ox.NamedNode, ox.NamedNode(DATASET_IRI)
+
+    def integer(n: int):
+        return ox.Literal(str(n), datatype=iri(XSD_INTEGER))
+
+    union = set()
+    for triples in graphs.values():
+        union.update(triples)
+    out = [ox.Triple(ds, iri(RDF_TYPE), iri(void + "Dataset")),
+           ox.Triple(ds, iri(RDF_TYPE), iri(dcat + "Dataset")),
+           ox.Triple(ds, iri(DCTERMS + "title"), ox.Literal("MQM knowledge graph", language="en")),
+           ox.Triple(ds, iri(DCTERMS + "description"), ox.Literal(
+               "Karachi's Muttahida Qaumi Movement (MQM) and its splinters: organisations, people, posts, "
+               "memberships, defections, talks, allegations and denials, each fact with its reports "
+               "(article, speaker, verbatim quote, epistemic status), transcribed from five news articles."
+               + (" Includes the OWL 2 RL inferences (graph urn:kg:inferred)." if inferred else
+                  " Asserted triples only."), language="en"))]
+    licenses = sorted((t.object for t in union if t.subject == iri(ONTOLOGY_IRI)
+                       and t.predicate == iri(DCTERMS + "license")), key=str)
+    out.append(ox.Triple(ds, iri(DCTERMS + "license"), licenses[0] if licenses else iri(DEFAULT_LICENSE)))
+    out.append(ox.Triple(ds, iri(DCTERMS + "hasVersion"), ox.Literal(__version__)))
+    out.append(ox.Triple(ds, iri(void + "uriSpace"), ox.Literal(KG)))
+    out.append(ox.Triple(ds, iri(void + "vocabulary"), iri(MQM)))
+    for prefix in ("org", "prov", "time", "skos", "foaf", "dcterms"):
+        out.append(ox.Triple(ds, iri(void + "vocabulary"), iri(PREFIXES[prefix])))
+    out.append(ox.Triple(ds, iri(void + "triples"), integer(len(union))))
+    typed = [t for t in union if t.predicate == iri(RDF_TYPE)]
+    for article in sorted({t.subject for t in typed if t.object == iri(MQM + "Article")}, key=str):
+        out.append(ox.Triple(ds, iri(DCTERMS + "source"), article))
+    entities = {t.subject for t in typed if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(KG)}
+    out.append(ox.Triple(ds, iri(void + "entities"), integer(len(entities))))
+    by_class: dict = {}
+    for t in typed:
+        if t.subject in entities and isinstance(t.object, ox.NamedNode):
+            by_class.setdefault(t.object.value, set()).add(t.subject)
+    for cls in sorted(by_class):
+        partition = iri(f"{DATASET_IRI}/class/{_slug(cls)}")
+        out.append(ox.Triple(ds, iri(void + "classPartition"), partition))
+        out.append(ox.Triple(partition, iri(void + "class"), iri(cls)))
+        out.append(ox.Triple(partition, iri(void + "entities"), integer(len(by_class[cls]))))
+    for name, triples in graphs.items():
+        subset = iri(name)
+        out.append(ox.Triple(ds, iri(void + "subset"), subset))
+        out.append(ox.Triple(subset, iri(RDF_TYPE), iri(void + "Dataset")))
+        out.append(ox.Triple(subset, iri(void + "triples"), integer(len(triples))))
+    return out
+
+
+def void_description(graphs: dict, *, inferred: bool):
+    """The VoID + DCAT description as an rdflib Graph, for ``{name: rdflib Graph}``."""
+    from kg.rdf.terms import rdflib_to_ox
+
+    import pyoxigraph as ox
+
+    triples = {name: [ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in graph]
+               for name, graph in graphs.items()}
+    return _rdflib_graph(void_triples(triples, inferred=inferred))
+
+
+def _slug(iri: str) -> str:
+    from kg.rdf.vocab import shorten
+
+    short = shorten(iri)
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in short)
+
+
+# ---------------------------------------------------------------------------
+# Serialisation
+# ---------------------------------------------------------------------------
+
+def format_for(out, fmt: str | None = None, *, choosable: bool = True) -> str:
+    """The export format for ``--out out`` and ``--format fmt``: ``fmt`` if given, else the one
+    ``out``'s extension names (FORMAT_OF_EXTENSION), else turtle when there is no ``out``.
+
+    Raises OutputError (nothing written) when ``fmt`` contradicts the extension
+    (``--format nt --out kg.jsonld``), or when ``fmt`` is not given and the extension names no
+    format (``kg.n3``, ``kg.txt``): the run stops instead of writing a format the name hides.
+    ``choosable`` says whether the command has a --format option (its hint names it).
+    """
+    from pathlib import Path
+
+    if out is None:
+        return fmt or "turtle"
+    suffix = Path(out).suffix.lower()
+    implied = FORMAT_OF_EXTENSION.get(suffix)
+    if fmt is None:
+        if implied is None:
+            known = ", ".join(f"{ext} ({name})" for ext, name in FORMAT_OF_EXTENSION.items())
+            raise OutputError(f"cannot tell the export format of {out} from its extension "
+                              f"{suffix or '(none)'}; known extensions: {known}",
+                              hint=("give --format, or " if choosable else "give ") +
+                              "an --out name with one of these extensions")
+        return implied
+    if implied is not None and implied != fmt:
+        raise OutputError(f"--format {fmt} contradicts --out {out}, whose extension {suffix} means {implied}; "
+                          "nothing was written",
+                          hint=f"drop --format, or name the file *{EXTENSIONS[fmt]}")
+    return fmt
+
+
+def export(data_dir: DataDir, fmt: str = "turtle", *, inferred: bool = False, progress=None) -> bytes:
+    """The KG serialised in ``fmt`` (see FORMATS), as bytes."""
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return serialise(export_triples(data_dir, inferred=inferred, progress=progress), fmt)
+
+
+def serialise(graphs: dict, fmt: str) -> bytes:
+    """``{graph IRI: list of pyoxigraph Triples}`` in ``fmt``."""
+    if fmt in ("nt", "nquads"):
+        return _lines(graphs, quads=fmt == "nquads")
+    if fmt == "trig":
+        return _trig(graphs)
+    if fmt == "json-ld":
+        return _jsonld(graphs)
+    merged = sorted({t for triples in graphs.values() for t in triples}, key=_key)
+    if fmt == "turtle":
+        return _rdflib_graph(merged).serialize(format="longturtle", encoding="utf-8")
+    if fmt == "xml":
+        return _rdfxml(merged)
+    raise OutputError(f"unknown export format {fmt!r}")
+
+
+def _rdflib_graph(triples):
+    from rdflib import Graph
+
+    from kg.project.load import bind_prefixes
+    from kg.rdf.terms import ox_to_rdflib
+
+    graph = Graph()
+    bind_prefixes(graph)
+    for t in triples:
+        graph.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
+    return graph
+
+
+def _lines(graphs: dict, *, quads: bool) -> bytes:
+    import pyoxigraph as ox
+
+    if quads:
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+                 for name, triples in graphs.items() for t in triples]
+        fmt = ox.RdfFormat.N_QUADS
+    else:
+        items = list({t for triples in graphs.values() for t in triples})
+        fmt = ox.RdfFormat.N_TRIPLES
+    text = ox.serialize(items, format=fmt).decode("utf-8")
+    lines = sorted(set(line for line in text.splitlines() if line))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _rdfxml(triples) -> bytes:
+    """RDF/XML through pyoxigraph, which writes triples in the (sorted) order given."""
+    import pyoxigraph as ox
+
+    from kg.render.formats import check_xml_triples
+
+    check_xml_triples(triples, alternatives="--format nt or --format turtle (they escape it)")
+    prefixes = {p: ns for p, ns in sorted(PREFIXES.items())}
+    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+
+
+def _trig(graphs: dict) -> bytes:
+    """TriG written graph by graph (sorted), with one shared, complete set of prefixes."""
+    ordered = {}
+    namespaces: dict[str, str] = dict(PREFIXES)
+    for name, triples in graphs.items():
+        copy = _rdflib_graph(triples)
+        copy.serialize(format="turtle")  # first pass: lets rdflib name unknown namespaces
+        for prefix, ns in copy.namespaces():
+            if str(ns) not in namespaces.values():
+                base, number = prefix.rstrip("0123456789") or "ns", 1
+                candidate = prefix
+                while candidate in namespaces:
+                    candidate, number = f"{base}{number}", number + 1
+                namespaces[candidate] = str(ns)
+        ordered[name] = copy
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(namespaces.items()))
+    parts = [header]
+    for name, graph in ordered.items():
+        for prefix, ns in namespaces.items():
+            graph.bind(prefix, ns, override=True, replace=True)
+        body = graph.serialize(format="turtle")
+        lines = [line for line in body.splitlines() if not line.startswith("@prefix")]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        # Not re-indented: that would change multi-line literals.
+        inner = "\n".join(lines).rstrip()
+        parts.append(f"\n<{name}> {{\n{inner}\n}}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _jsonld(graphs: dict) -> bytes:
+    from rdflib import Dataset, URIRef
+
+    from kg.project.load import bind_prefixes
+    from kg.rdf.terms import ox_to_rdflib
+
+    dataset = Dataset()
+    bind_prefixes(dataset)
+    for name, triples in graphs.items():
+        target = dataset.graph(URIRef(name))
+        for t in triples:
+            target.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
+    text = dataset.serialize(format="json-ld", context=dict(sorted(PREFIXES.items())), auto_compact=True)
+    doc = _normalise_json(json.loads(text))
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _normalise_json(node, parent_key: str | None = None):
+    """Sort every JSON-LD array except @list contents, recursively."""
+    if isinstance(node, dict):
+        return {k: _normalise_json(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_normalise_json(v) for v in node]
+        if parent_key == "@list":
+            return items
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return node
