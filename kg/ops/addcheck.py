@@ -68,7 +68,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     from kg.engine.fast.reason import load_into
     from kg.engine.fast.validate import check_datatypes_as_written, shapes_for
     from kg.rdf.vocab import file_graph
-    from kg.engine.reference.validate import ValidationReport
+    from kg.engine.results import ValidationReport
 
     say = progress or (lambda message: None)
     inference, compiled = shapes_for(data_dir)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kg.errors import KGError
 from kg.engine.fast.validate import UnsupportedShape
-from kg.engine.reference.validate import ValidationReport, Violation
+from kg.engine.results import ValidationReport, Violation
 
 ENGINES = ("auto", "fast", "reference")
 INFERENCES = ("none", "rdfs")

@@ -19,6 +19,8 @@ same solutions for parameters used in the top-level group, as all stored queries
 """
 from __future__ import annotations
 
+from kg.engine.results import QueryResult
+
 import re
 from dataclasses import dataclass, field
 from datetime import date as _date
@@ -101,26 +103,6 @@ class StoredQuery:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
-
-
-@dataclass
-class QueryResult:
-    """Engine-neutral result; terms are pyoxigraph terms (None when unbound)."""
-
-    kind: str  # "select", "ask" or "graph"
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list = field(default_factory=list)
-    #: What the caller should hear about (an IRI parameter naming nothing in the KG...).
-    warnings: list[str] = field(default_factory=list)
-
-    def dicts(self) -> list[dict]:
-        """SELECT rows as dicts ``{variable: term or None}``."""
-        return [dict(zip(self.variables, row)) for row in self.rows]
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.kind == "select" else len(self.triples)
 
 
 # ---------------------------------------------------------------------------

@@ -6,6 +6,14 @@ MQM = "https://w3id.org/mqm-kg/ontology#"
 ONTOLOGY_IRI = "https://w3id.org/mqm-kg/ontology"
 DATASET_IRI = "https://w3id.org/mqm-kg/dataset"
 
+#: The W3C vocabularies, for code that builds IRIs from them.
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SH = "http://www.w3.org/ns/shacl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
 #: Graph names: one per input file, plus the reasoner's output and the dataset description.
 FILE_GRAPH_PREFIX = "urn:kg:file:"
 INFERRED_GRAPH = "urn:kg:inferred"
@@ -18,17 +26,17 @@ PREFIXES: dict[str, str] = {
     "org": "http://www.w3.org/ns/org#",
     "prov": "http://www.w3.org/ns/prov#",
     "time": "http://www.w3.org/2006/time#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "skos": SKOS,
     "foaf": "http://xmlns.com/foaf/0.1/",
     "dcterms": "http://purl.org/dc/terms/",
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
     "vann": "http://purl.org/vocab/vann/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "sh": SH,
     "wd": "http://www.wikidata.org/entity/",
 }
 

@@ -614,7 +614,7 @@ class RemoteEndpoint:
         import pyoxigraph as ox
         from urllib.parse import urlencode
 
-        from kg.project.catalogue import QueryResult
+        from kg.engine.results import QueryResult
 
         sparql = self.query_text(text, terms)
         form = [("query", sparql)] + [("default-graph-uri", g) for g in default_graphs or ()]

@@ -62,7 +62,7 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
     """
     import pyoxigraph as ox
 
-    from kg.project.catalogue import QueryResult
+    from kg.engine.results import QueryResult
 
     from kg.errors import QuerySyntaxError, RemoteAccessRefused
     from kg.rdf.sparql import refuse_remote

@@ -1208,7 +1208,7 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
     from kg.store.cache import cache_root
     from kg.engine.fast.reason import load_into
     from kg.rdf.vocab import file_graph
-    from kg.engine.reference.validate import ValidationReport
+    from kg.engine.results import ValidationReport
 
     say = progress or (lambda message: None)
     inference, compiled = shapes_for(data_dir)
@@ -1257,7 +1257,7 @@ def validate_endpoint(data_dir, endpoint, *, graphs=None, progress=None):
     kg.engine.reference.validate.ValidationReport; raises KGError when the endpoint cannot run a query."""
     from kg.store.backends import RemoteStore
     from kg.rdf.vocab import FILE_GRAPH_PREFIX, INFERRED_GRAPH
-    from kg.engine.reference.validate import ValidationReport
+    from kg.engine.results import ValidationReport
 
     say = progress or (lambda message: None)
     inference, compiled = shapes_for(data_dir)
@@ -1284,7 +1284,7 @@ def to_violations(store, results, data_names, names) -> list:
     import pyoxigraph as ox
 
     from kg.rdf.vocab import FILE_GRAPH_PREFIX, shorten
-    from kg.engine.reference.validate import Violation
+    from kg.engine.results import Violation
 
     focus = sorted({r.focus for r in results if r.focus.startswith("<")})
     origin: dict[str, str] = {}

@@ -25,8 +25,9 @@ caller writes nothing. **Schema in the data.** ``reason`` refuses a dataset whos
 """
 from __future__ import annotations
 
+from kg.engine.results import ConsistencyReport, ReasonResult
+
 import time
-from dataclasses import dataclass, field
 
 from kg.errors import ReasoningBudgetError
 
@@ -49,39 +50,6 @@ _TRIVIAL_TYPES = {OWL + "Thing", RDFS + "Resource", RDFS + "Datatype", RDFS + "L
                   OWL + "DataRange"}
 _REFLEXIVE = {RDFS + "subClassOf", OWL + "equivalentClass", RDFS + "subPropertyOf",
               OWL + "equivalentProperty", OWL + "sameAs"}
-
-
-@dataclass
-class ConsistencyReport:
-    """Outcome of the consistency check done with the closure."""
-
-    errors: list[str] = field(default_factory=list)
-    """owlrl's inconsistency messages (e.g. a violated disjointness)."""
-    nothing_members: list[str] = field(default_factory=list)
-    """IRIs inferred to be members of owl:Nothing."""
-    same_as: list[tuple[str, str]] = field(default_factory=list)
-    """Pairs of distinct IRIs the reasoner merged (owl:sameAs): usually a modelling error,
-    e.g. a membership with two members (org:member is functional)."""
-
-    @property
-    def consistent(self) -> bool:
-        return not self.errors and not self.nothing_members
-
-    def to_dict(self) -> dict:
-        return {"consistent": self.consistent, "errors": self.errors,
-                "nothing_members": self.nothing_members,
-                "same_as": [list(pair) for pair in self.same_as]}
-
-
-@dataclass
-class ReasonResult:
-    inferred: object  # rdflib.Graph of inferred triples
-    consistency: ConsistencyReport
-    asserted_count: int
-
-    @property
-    def inferred_count(self) -> int:
-        return len(self.inferred)
 
 
 def is_noise(s, p, o) -> bool:

@@ -7,61 +7,14 @@ so the CLI gives the verdict the shapes were written and tested for.
 """
 from __future__ import annotations
 
+from kg.engine.results import DEFAULT_INFERENCE, ValidationReport, Violation
+
 import re
-from dataclasses import asdict, dataclass, field
 
 from kg.project.paths import DataDir
 from kg.rdf.vocab import FILE_GRAPH_PREFIX, shorten
 
 SH = "http://www.w3.org/ns/shacl#"
-DEFAULT_INFERENCE = "rdfs"
-
-
-@dataclass(frozen=True)
-class Violation:
-    focus: str
-    path: str | None
-    value: str | None
-    component: str
-    message: str
-    severity: str  # Violation, Warning or Info
-    shape: str | None
-    source_file: str | None
-
-    def describe(self) -> str:
-        """One violation in plain words (for the text report)."""
-        where = self.source_file or "?"
-        parts = [f"[{self.severity}] {where}: {shorten(self.focus)}"]
-        if self.path:
-            parts.append(f"  {self.path}")
-        if self.value is not None:
-            parts.append(f"= {self.value}")
-        head = " ".join(parts)
-        component = self.component.replace(SH, "sh:")
-        return f"{head}\n    {self.message}\n    (constraint {component})"
-
-
-@dataclass
-class ValidationReport:
-    conforms: bool
-    violations: list[Violation] = field(default_factory=list)
-    results_graph: object = None  # rdflib Graph of the SHACL validation report
-    inference: str = DEFAULT_INFERENCE
-    engine: str = ""
-    """"fast" or "reference" when the caller chose between them (kg.ops.validate_files)."""
-    fallback: str | None = None
-    """Why the fast engine was not used, when it refused the shapes."""
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for v in self.violations:
-            counts[v.severity] = counts.get(v.severity, 0) + 1
-        return counts
-
-    def to_dict(self) -> dict:
-        return {"conforms": self.conforms, "inference": self.inference,
-                "violations": [asdict(v) for v in self.violations]}
 
 
 def shapes_inference(shapes_path) -> str:
