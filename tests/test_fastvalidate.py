@@ -12,7 +12,8 @@ from rdflib import Graph, URIRef
 from kg.engine.fast.validate import CompiledShapes, UnsupportedShape, rdfs_closure, validate_store, wrap_unions
 from kg.project.load import add_file, parse_file
 from kg.rdf.terms import rdflib_to_ox
-from kg.engine.reference.validate import _path_text, shapes_inference
+from kg.engine.reference.validate import shapes_inference
+from kg.rdf.terms import path_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "mqm.ttl"
@@ -33,7 +34,7 @@ def pyshacl_keys(paths, shapes_path=SHAPES):
     for result in report.subjects(sh("resultSeverity"), None):
         path = report.value(result, sh("resultPath"))
         keys.add((str(rdflib_to_ox(report.value(result, sh("focusNode")))),
-                  _path_text(path, report) if path is not None else None,
+                  path_text(path, report) if path is not None else None,
                   str(report.value(result, sh("sourceConstraintComponent")))))
     return keys
 

@@ -25,6 +25,8 @@ the subject and predicate), pointing to N-Triples or Turtle.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import DCTERMS, RDF_TYPE, XSD_INTEGER
+
 import json
 import os
 import select
@@ -45,9 +47,6 @@ FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".tri
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 CANON_BUDGET = 60.0
 CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-DCTERMS = "http://purl.org/dc/terms/"
 
 
 class CanonicalisationBudgetError(OutputError):
@@ -368,7 +367,7 @@ def _rdfxml(triples) -> bytes:
     """RDF/XML through pyoxigraph, which writes triples in the (sorted) order given."""
     import pyoxigraph as ox
 
-    from kg.render.formats import check_xml_triples
+    from kg.rdf.terms import check_xml_triples
 
     check_xml_triples(triples, alternatives="--format nt or --format turtle (they escape it)")
     prefixes = {p: ns for p, ns in sorted(PREFIXES.items())}

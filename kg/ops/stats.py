@@ -43,7 +43,7 @@ class Stats:
 
 def stats(data_dir: DataDir, *, progress=None) -> Stats:
     from kg.store.cache import ensure_cache
-    from kg.render.formats import display
+    from kg.rdf.terms import display
 
     entry = ensure_cache(data_dir, progress=progress)
     store = entry.open_store()

@@ -37,7 +37,7 @@ def timeline(data_dir: DataDir, about: str | None = None, *, store=None) -> list
     import pyoxigraph as ox
 
     from kg.store.cache import open_store
-    from kg.render.formats import display
+    from kg.rdf.terms import display
     from kg.project.catalogue import get_query, run_query
 
     store = store or open_store(data_dir)

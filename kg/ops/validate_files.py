@@ -16,6 +16,8 @@ literals as in N-Triples (``"5"^^<http://www.w3.org/2001/XMLSchema#int>``), blan
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import SH
+
 from pathlib import Path
 
 from kg.errors import KGError
@@ -24,7 +26,6 @@ from kg.engine.results import ValidationReport, Violation
 
 ENGINES = ("auto", "fast", "reference")
 INFERENCES = ("none", "rdfs")
-SH = "http://www.w3.org/ns/shacl#"
 
 
 def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none") -> ValidationReport:
@@ -181,19 +182,19 @@ def _fast_texts(shapes) -> tuple[dict, dict]:
     texts); map them back to this module's texts: (path map, shape map)."""
     from rdflib import BNode, URIRef
 
-    from kg.engine.reference.validate import _path_text, _term_text
+    from kg.rdf.terms import path_text, report_term_text
 
     paths = {}
     for node in set(shapes.objects(None, URIRef(SH + "path"))):
         try:
-            paths.setdefault(_path_text(node, shapes), _rdflib_path(node, shapes))
+            paths.setdefault(path_text(node, shapes), _rdflib_path(node, shapes))
         except RecursionError:  # an ill-formed (cyclic) path of a shape that reported nothing
             continue
     described: dict[str, set] = {}
     for node in set(shapes.subjects()):
         if isinstance(node, BNode):
             try:
-                described.setdefault(_term_text(node, shapes), set()).add(node)
+                described.setdefault(report_term_text(node, shapes), set()).add(node)
             except RecursionError:  # a cyclic list or path: not a shape that reported anything
                 continue
     named = {text: _term(next(iter(nodes))) for text, nodes in described.items() if len(nodes) == 1}
@@ -270,8 +271,8 @@ def _rdflib_path(node, graph) -> str | None:
     """A SHACL path (rdflib) in SPARQL syntax: an IRI alone in full, else ``<a>/<b>``, ``^<a>``..."""
     from rdflib import URIRef
 
-    from kg.engine.reference.validate import _path_text
+    from kg.rdf.terms import path_text
 
     if node is None:
         return None
-    return str(node) if isinstance(node, URIRef) else _path_text(node, graph, iri=lambda text: f"<{text}>")
+    return str(node) if isinstance(node, URIRef) else path_text(node, graph, iri=lambda text: f"<{text}>")

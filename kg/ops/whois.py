@@ -278,7 +278,7 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
     import pyoxigraph as ox
 
     from kg.store.cache import open_store
-    from kg.render.formats import display
+    from kg.rdf.terms import display
     from kg.project.catalogue import get_query, run_oxigraph, run_query
 
     store = store or open_store(data_dir)

@@ -19,6 +19,8 @@ same solutions for parameters used in the top-level group, as all stored queries
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import RDFS_LABEL, SKOS, XSD
+
 from kg.engine.results import QueryResult
 
 import re
@@ -38,7 +40,6 @@ ENGINES = ("virtuoso", "graphdb", "fuseki", "stardog", "neptune", "blazegraph")
 #: How a column named in ``#+ lists:`` joins its values (GROUP_CONCAT's separator).
 LIST_SEPARATOR = " | "
 CHECK_KEYS = {"title", "problem", "fix", "description"}
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER = re.compile(r"^#\+\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
@@ -259,8 +260,6 @@ def get_query(data_dir: DataDir, name: str) -> StoredQuery:
 # Controlled vocabularies (the concepts of a skos:ConceptScheme in ontology/)
 # ---------------------------------------------------------------------------
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SCHEMES: dict = {}
 
 

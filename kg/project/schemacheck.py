@@ -42,14 +42,13 @@ This module imports only the standard library and pyoxigraph (through kg.rdf.io)
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import OWL, RDF, RDFS
+
 import re
 from pathlib import Path
 
 from kg.errors import SchemaInDataError
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
 
 SCHEMA_PREDICATES = frozenset(
     [RDFS + p for p in ("subClassOf", "subPropertyOf", "domain", "range")]

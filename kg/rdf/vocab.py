@@ -13,6 +13,13 @@ OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+RDF_TYPE = RDF + "type"
+RDF_LANGSTRING = RDF + "langString"
+RDFS_LABEL = RDFS + "label"
+XSD_STRING = XSD + "string"
+XSD_INTEGER = XSD + "integer"
 
 #: Graph names: one per input file, plus the reasoner's output and the dataset description.
 FILE_GRAPH_PREFIX = "urn:kg:file:"
@@ -28,7 +35,7 @@ PREFIXES: dict[str, str] = {
     "time": "http://www.w3.org/2006/time#",
     "skos": SKOS,
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "dcterms": "http://purl.org/dc/terms/",
+    "dcterms": DCTERMS,
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
     "vann": "http://purl.org/vocab/vann/",

@@ -5,20 +5,20 @@ only (graph results), so the fast query path stays light.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import RDF_LANGSTRING, XSD_STRING
+
 import csv
 import io
 import json
-import re
 from xml.sax.saxutils import escape, quoteattr
 
 from kg.errors import OutputError
+from kg.rdf.terms import XML_FORBIDDEN, check_xml_triples, display, term_kind, xml_unwritable
 from kg.rdf.vocab import PREFIXES, shorten
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "ntriples", "xml", "table")
 ALL_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TABLE_CELL_WIDTH = 70   # kg timeline / whois summaries; kg query tables wrap instead
 #: The table width when the output is not a terminal (a file, a pipe).
 DEFAULT_TABLE_WIDTH = 120
@@ -26,56 +26,6 @@ DEFAULT_TABLE_WIDTH = 120
 MIN_COLUMN_WIDTH = 12
 #: ... and a word longer than this may be broken.
 MAX_WORD_WIDTH = 40
-# Characters XML 1.0 cannot contain at all, not even as character references
-# (https://www.w3.org/TR/xml/#charsets): U+0000, the C0 controls but tab/LF/CR, U+FFFE/U+FFFF.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_unwritable(where: str, char: str, alternatives: str) -> OutputError:
-    return OutputError(f"cannot write XML: {where} contains U+{ord(char):04X}, which XML 1.0 cannot "
-                       f"represent, not even escaped", hint=f"use {alternatives}")
-
-
-def check_xml_triples(triples, *, alternatives: str = "--format ntriples or --format turtle") -> None:
-    """Raise OutputError naming the subject and predicate of the first literal XML 1.0 cannot hold."""
-    import pyoxigraph as ox
-
-    for t in triples:
-        if isinstance(t.object, ox.Literal):
-            match = XML_FORBIDDEN.search(t.object.value)
-            if match:
-                raise _xml_unwritable(f"the literal of {t.subject} {t.predicate}", match.group(), alternatives)
-
-
-def _kind(term) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return "uri"
-    if isinstance(term, ox.BlankNode):
-        return "bnode"
-    if isinstance(term, ox.Literal):
-        return "literal"
-    return "triple"
-
-
-def display(term, *, width: int | None = None) -> str:
-    """Short human form: ``kg:psp`` for IRIs, the bare value for literals."""
-    if term is None:
-        return ""
-    kind = _kind(term)
-    if kind == "uri":
-        text = shorten(term.value)
-    elif kind == "bnode":
-        text = f"_:{term.value}"
-    elif kind == "literal":
-        text = term.value
-    else:
-        text = str(term)
-    text = " ".join(text.split())
-    if width and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
 
 
 def table(headers: list[str], rows: list[list[str]], *, width: int | None = None) -> str:
@@ -150,8 +100,8 @@ def _select(result, fmt: str, *, width=None, truncate=None, compact=False) -> st
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(variables)
         for row in rows:
-            writer.writerow(["" if t is None else (f"_:{t.value}" if _kind(t) == "bnode" else
-                                                   iri(t.value) if _kind(t) == "uri" else t.value)
+            writer.writerow(["" if t is None else (f"_:{t.value}" if term_kind(t) == "bnode" else
+                                                   iri(t.value) if term_kind(t) == "uri" else t.value)
                              for t in row])
         return buffer.getvalue()
     if fmt == "tsv":
@@ -169,8 +119,8 @@ def _select(result, fmt: str, *, width=None, truncate=None, compact=False) -> st
             for v, t in zip(variables, row):
                 match = XML_FORBIDDEN.search(getattr(t, "value", "")) if t is not None else None
                 if match:
-                    where = f"the value of ?{v} in result row {number} ({_kind(t)})"
-                    raise _xml_unwritable(where, match.group(),
+                    where = f"the value of ?{v} in result row {number} ({term_kind(t)})"
+                    raise xml_unwritable(where, match.group(),
                                           "--format json, csv or tsv (they escape it)")
         out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
         out.extend(f"    <variable name={quoteattr(v)}/>" for v in variables)
@@ -222,7 +172,7 @@ def _used_prefixes(triples) -> dict[str, str]:
 
 
 def _json_term(term, iri=lambda value: value) -> dict:
-    kind = _kind(term)
+    kind = term_kind(term)
     if kind == "uri":
         return {"type": "uri", "value": iri(term.value)}
     if kind == "bnode":
@@ -236,7 +186,7 @@ def _json_term(term, iri=lambda value: value) -> dict:
 
 
 def _xml_term(term) -> str:
-    kind = _kind(term)
+    kind = term_kind(term)
     if kind == "uri":
         return f"<uri>{escape(term.value)}</uri>"
     if kind == "bnode":
@@ -253,7 +203,7 @@ def _tsv_term(term, *, compact: bool = False) -> str:
         return ""
     text = str(term)
     if compact:
-        kind = _kind(term)
+        kind = term_kind(term)
         if kind == "uri" and shorten(term.value) != term.value:
             text = shorten(term.value)
         elif kind == "literal" and not term.language and term.datatype.value not in (XSD_STRING, RDF_LANGSTRING) \

@@ -5,12 +5,13 @@ their arguments keeps a forgotten ``|e`` from ever becoming an injection.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import XSD
+
 import html
 from urllib.parse import quote, urlencode
 
 from kg.rdf.vocab import KG, shorten
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def esc(value) -> str:

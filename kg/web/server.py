@@ -26,6 +26,8 @@ A request body shorter than its Content-Length gets 400, whatever the method.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import RDF_TYPE, SD
+
 import os
 import signal
 import sys
@@ -401,8 +403,6 @@ def _static(name: str) -> Response:
     return Response(200, types[path.suffix], path.read_bytes(), {"Cache-Control": "max-age=3600"})
 
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def service_description(endpoint: str, graphs: list, *, timeout: float, max_rows: int) -> list:

@@ -202,15 +202,15 @@ def _rdflib_bnode_signature(node, graph) -> str:
 def _shape_key(shape, graph) -> str:
     from rdflib import BNode
 
-    from kg.engine.reference.validate import _term_text
+    from kg.rdf.terms import report_term_text
 
-    return _term_text(shape, graph) if isinstance(shape, BNode) else str(shape)
+    return report_term_text(shape, graph) if isinstance(shape, BNode) else str(shape)
 
 
 def _path_key(path, graph) -> str | None:
-    from kg.engine.reference.validate import _path_text
+    from kg.rdf.terms import path_text
 
-    return _path_text(path, graph) if path is not None else None
+    return path_text(path, graph) if path is not None else None
 
 
 def expected_key(g, r, data_graph=None) -> tuple:

@@ -37,6 +37,8 @@ would need rules the ontology does not generate: ``reason_store`` raises
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import OWL, RDF, RDFS, XSD
+
 import csv
 import hashlib
 import json
@@ -52,10 +54,6 @@ from kg.errors import KGError
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES, Budget
 from kg.engine.results import ConsistencyReport
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPE, SAME_AS, DIFFERENT = f"<{RDF}type>", f"<{OWL}sameAs>", f"<{OWL}differentFrom>"
 NOTHING, THING = f"<{OWL}Nothing>", f"<{OWL}Thing>"
 VOCAB = (RDF, RDFS, OWL, XSD)

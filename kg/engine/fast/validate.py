@@ -49,6 +49,8 @@ constraints.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import OWL, RDF, RDFS, SH, XSD
+
 import re
 import threading
 import time
@@ -58,11 +60,6 @@ from dataclasses import dataclass, field
 from kg.errors import KGError
 from kg.rdf.sparql import may_use_service
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-OWL = "http://www.w3.org/2002/07/owl#"
 
 #: Shape-level predicates understood (anything else in the sh: namespace is refused).
 SUPPORTED = {SH + p for p in (
@@ -315,9 +312,9 @@ class _Compiler:
     def _label(self, shape) -> str:
         from rdflib import BNode
 
-        from kg.engine.reference.validate import _term_text
+        from kg.rdf.terms import report_term_text
 
-        return _term_text(shape, self.g) if isinstance(shape, BNode) else str(shape)
+        return report_term_text(shape, self.g) if isinstance(shape, BNode) else str(shape)
 
     def _declare(self, node) -> None:
         """Collect the sh:declare prefixes reachable from sh:prefixes ``node``."""
@@ -386,7 +383,7 @@ class _Compiler:
             self._sparql_constraint(shape, constraint, focus, path_sparql=None, path_text=None)
 
     def _property_shape(self, prop, focus) -> None:
-        from kg.engine.reference.validate import _path_text
+        from kg.rdf.terms import path_text
 
         path = self._one(prop, "path")
         if path is None:
@@ -394,7 +391,7 @@ class _Compiler:
         if _is_true(self._one(prop, "closed")):
             raise UnsupportedShape(f"sh:closed on the property shape {self._label(prop)} is not translated")
         path_sparql = self._path(path)
-        path_text = _path_text(path, self.g)
+        path_text = path_text(path, self.g)
         self._value_constraints(prop, focus, path_sparql, path_text)
         for constraint in self.g.objects(prop, self._sh("sparql")):
             self._sparql_constraint(prop, constraint, focus, path_sparql, path_text)

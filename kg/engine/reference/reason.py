@@ -25,6 +25,8 @@ caller writes nothing. **Schema in the data.** ``reason`` refuses a dataset whos
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import OWL, RDF, RDFS, XSD
+
 from kg.engine.results import ConsistencyReport, ReasonResult
 
 import time
@@ -39,10 +41,6 @@ DEFAULT_MAX_SECONDS = 120.0
 #: the fast engine's output in memory).
 DEFAULT_MAX_TRIPLES = 20_000_000
 
-OWL = "http://www.w3.org/2002/07/owl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 ERRNS = "http://www.daml.org/2002/03/agents/agent-ont#"
 
 _VOCAB = (OWL, RDF, RDFS, XSD)

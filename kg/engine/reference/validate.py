@@ -7,14 +7,15 @@ so the CLI gives the verdict the shapes were written and tested for.
 """
 from __future__ import annotations
 
+from kg.rdf.vocab import SH
+
 from kg.engine.results import DEFAULT_INFERENCE, ValidationReport, Violation
 
 import re
 
 from kg.project.paths import DataDir
-from kg.rdf.vocab import FILE_GRAPH_PREFIX, shorten
-
-SH = "http://www.w3.org/ns/shacl#"
+from kg.rdf.terms import report_term_text
+from kg.rdf.vocab import FILE_GRAPH_PREFIX
 
 
 def shapes_inference(shapes_path) -> str:
@@ -101,12 +102,12 @@ def validate_dataset(data_dir: DataDir, dataset) -> ValidationReport:
         severity = str(results.value(result, sh("resultSeverity"))).replace(SH, "")
         violations.append(Violation(
             focus=str(focus),
-            path=_term_text(path, results),
-            value=_term_text(value, results),
+            path=report_term_text(path, results),
+            value=report_term_text(value, results),
             component=str(results.value(result, sh("sourceConstraintComponent"))),
             message=" / ".join(messages) or "(no message)",
             severity=severity,
-            shape=_term_text(results.value(result, sh("sourceShape")), results),
+            shape=report_term_text(results.value(result, sh("sourceShape")), results),
             source_file=origin.get(str(focus)),
         ))
     violations.sort(key=lambda v: (v.source_file or "", v.focus, v.path or "", v.component, v.message,
@@ -125,50 +126,6 @@ def _shapes_error(data_dir: DataDir, failure):
         path=data_dir.shapes_file, reason=reason,
         hint="fix the shape pyshacl names (SHACL-SPARQL forbids VALUES, MINUS and SERVICE in "
              "sh:select / sh:ask, and a nested SELECT must select $this); nothing was validated")
-
-
-def _term_text(term, graph) -> str | None:
-    from rdflib import BNode, Literal, URIRef
-
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return shorten(str(term))
-    if isinstance(term, Literal):
-        return str(term)
-    if isinstance(term, BNode):
-        path = _path_text(term, graph)
-        if path:
-            return path
-        # An anonymous shape: show its Turtle-ish description.
-        pairs = sorted(f"{shorten(str(p))} {_term_text(o, graph) if not isinstance(o, BNode) else '[...]'}"
-                       for p, o in graph.predicate_objects(term))
-        return "[" + "; ".join(pairs) + "]" if pairs else "[]"
-    return str(term)
-
-
-def _path_text(node, graph, iri=shorten) -> str | None:
-    """SHACL property path in SPARQL syntax: a|b, a/b, ^a, a*, a+, a?; ``iri`` writes each
-    IRI (default: prefixed, as kg:x)."""
-    from rdflib import RDF, BNode, URIRef
-    from rdflib.collection import Collection
-
-    if isinstance(node, URIRef):
-        return iri(str(node))
-    if not isinstance(node, BNode):
-        return None
-    if (node, RDF.first, None) in graph:
-        parts = [_path_text(item, graph, iri) for item in Collection(graph, node)]
-        return "/".join(p or "?" for p in parts)
-    for local, fmt in (("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-                       ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
-        inner = graph.value(node, URIRef(SH + local))
-        if inner is None:
-            continue
-        if fmt is None:
-            return "|".join(_path_text(i, graph, iri) or "?" for i in Collection(graph, inner))
-        return fmt.format(_path_text(inner, graph, iri) or "?")
-    return None
 
 
 def _origin_index(dataset) -> dict[str, str]:

@@ -5,6 +5,7 @@ Small helpers format dates at their precision and name articles.
 """
 from __future__ import annotations
 
+
 import re
 from dataclasses import dataclass, field
 
@@ -16,7 +17,6 @@ FORMATS = ("svg", "png", "dot", "mermaid")
 EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
               ".mermaid": "mermaid", ".md": "mermaid"}
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 FONT = "Helvetica,Arial,sans-serif"
 GREY = "#7F7F7F"
 LIGHT = "#F2F2F2"
