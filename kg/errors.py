@@ -1,4 +1,7 @@
-"""Typed errors raised by the library. Only kg.cli turns them into messages and exit codes.
+"""Typed errors raised by the library, every KGError subclass in one module. Only kg.cli and
+kg.web turn them into messages and exit codes.
+
+Layer: base (imports nothing from kg).
 
 Every error carries ``exit_code``: 2 means the run could not happen (usage error,
 unreadable or unparsable input); 1 is reserved for "the checks ran and found problems",
@@ -140,3 +143,44 @@ class ShapesError(KGError):
         super().__init__(message, hint=hint)
         self.path = path
         self.reason = reason
+
+
+class Unsupported(KGError):
+    """A fast engine cannot handle this input soundly; kg.engine.api then runs the reference
+    engine. The message names the construct (the reason shown in ``--verbose`` output)."""
+
+
+class UnsupportedShape(Unsupported):
+    """The shapes use a SHACL feature that is not translated (validate with pyshacl)."""
+
+
+class UnsupportedForFastReasoning(Unsupported):
+    """The ontology or data uses something the generated rules do not cover (use owlrl)."""
+
+
+class StoreError(KGError):
+    """The persistent store cannot be used (not ours, locked, unreadable)."""
+
+
+class EndpointError(KGError):
+    """A remote endpoint could not be reached or answered with an error."""
+
+
+class CanonicalisationBudgetError(OutputError):
+    """Blank-node canonicalisation did not finish within its time budget."""
+
+
+class ResolveError(KGError):
+    """The name matched no entity, or several: ``candidates`` lists (iri, label) pairs."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, candidates: list[tuple[str, str]], *, ambiguous: bool):
+        lines = [message] + [f"  {iri_short}  {label}" for iri_short, label in candidates]
+        super().__init__("\n".join(lines))
+        self.candidates = candidates
+        self.ambiguous = ambiguous
+
+
+class RendererMissingError(KGError):
+    """Graphviz (the ``dot`` program or the ``graphviz`` package) is needed and missing."""

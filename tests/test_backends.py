@@ -141,7 +141,8 @@ def test_the_store_refuses_a_foreign_directory(repo, tmp_path):  # noqa: F811
 # ---------------------------------------------------------------------------
 
 def test_credentials_are_split_from_the_url_and_redacted():
-    from kg.store.backends import EndpointError, redact, scrub, split_credentials
+    from kg.store.backends import redact, scrub, split_credentials
+    from kg.errors import EndpointError
 
     url, creds = split_credentials("https://alice:s3cr%40t@example.org:8443/ds/sparql?x=1")
     assert url == "https://example.org:8443/ds/sparql?x=1"

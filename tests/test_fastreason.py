@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg.engine.fast.reason import (TBox, UnsupportedForFastReasoning, reason_files, reason_graphs,
-                           tbox_for)
+from kg.engine.fast.reason import TBox, reason_files, reason_graphs, tbox_for
+from kg.errors import UnsupportedForFastReasoning
 from kg.project.load import parse_file
 from kg.project.paths import DataDir
 from kg.engine.reference.reason import reason_graph

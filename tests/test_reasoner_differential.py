@@ -30,7 +30,8 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.engine.fast.reason import UnsupportedForFastReasoning, reason_graphs
+from kg.engine.fast.reason import reason_graphs
+from kg.errors import UnsupportedForFastReasoning
 from kg.engine.reference.reason import reason_graph
 
 EX = Namespace("http://example.org/gen#")

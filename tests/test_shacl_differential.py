@@ -147,7 +147,7 @@ def case_text(seed: int) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    from kg.engine.fast.validate import UnsupportedShape
+    from kg.errors import UnsupportedShape
 
     root = tmp_path_factory.mktemp("shacl-differential")
     found = []
@@ -168,7 +168,7 @@ def outcomes(tmp_path_factory):
 
 
 def test_fast_validator_gives_pyshacls_report_or_refuses(outcomes):
-    from kg.engine.fast.validate import UnsupportedShape
+    from kg.errors import UnsupportedShape
 
     for seed, reference, fast in outcomes:
         if isinstance(fast, UnsupportedShape):
@@ -180,7 +180,7 @@ def test_fast_validator_gives_pyshacls_report_or_refuses(outcomes):
 
 def test_the_cases_exercise_the_fast_path(outcomes):
     """Not vacuous: most cases are translated, and many of them do not conform."""
-    from kg.engine.fast.validate import UnsupportedShape
+    from kg.errors import UnsupportedShape
 
     translated = [fast for _seed, _ref, fast in outcomes if not isinstance(fast, UnsupportedShape)]
     assert len(translated) >= 0.9 * CASES, [str(f) for _s, _r, f in outcomes if isinstance(f, UnsupportedShape)][:5]

@@ -33,7 +33,7 @@ import select
 import signal
 import time
 
-from kg.errors import OutputError
+from kg.errors import CanonicalisationBudgetError, OutputError
 from kg.project.paths import DataDir
 from kg.rdf.vocab import (DATASET_IRI, FILE_GRAPH_PREFIX, INFERRED_GRAPH, KG, MQM, ONTOLOGY_IRI,
                          PREFIXES, VOID_GRAPH)
@@ -47,10 +47,6 @@ FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".tri
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 CANON_BUDGET = 60.0
 CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
-
-
-class CanonicalisationBudgetError(OutputError):
-    """Blank-node canonicalisation did not finish within its time budget."""
 
 
 # ---------------------------------------------------------------------------

@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from kg.store.backends import (PASSWORD_ENV_VAR, Credentials, EndpointError, _reason, auth_problem, http_request, scrub,
-                         split_credentials)
+from kg.store.backends import PASSWORD_ENV_VAR, Credentials, _reason, auth_problem, http_request, scrub, split_credentials
+from kg.errors import EndpointError
 from kg.errors import KGError
 
 SKOLEM_AUTHORITY = "https://w3id.org"

@@ -21,7 +21,7 @@ from kg.rdf.vocab import SH
 from pathlib import Path
 
 from kg.errors import KGError
-from kg.engine.fast.validate import UnsupportedShape
+from kg.errors import UnsupportedShape
 from kg.engine.results import ValidationReport, Violation
 
 ENGINES = ("auto", "fast", "reference")

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kg.errors import KGError
+from kg.errors import ResolveError
 from kg.project.paths import DataDir
 from kg.rdf.vocab import KG, PREFIXES
 
@@ -49,18 +49,6 @@ SELECT DISTINCT ?entity ?label ?pref WHERE {
   FILTER (STRSTARTS(STR(?entity), "https://w3id.org/mqm-kg/id/"))
 }
 """
-
-
-class ResolveError(KGError):
-    """The name matched no entity, or several: ``candidates`` lists (iri, label) pairs."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, candidates: list[tuple[str, str]], *, ambiguous: bool):
-        lines = [message] + [f"  {iri_short}  {label}" for iri_short, label in candidates]
-        super().__init__("\n".join(lines))
-        self.candidates = candidates
-        self.ambiguous = ambiguous
 
 
 def normalise(name: str) -> str:

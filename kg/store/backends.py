@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from kg.errors import KGError
+from kg.errors import EndpointError, StoreError
 from kg.rdf.vocab import PREFIXES
 
 STORE_ENV_VAR = "KG_STORE"
@@ -53,14 +53,6 @@ PASSWORD_ENV_VAR = "KG_ENDPOINT_PASSWORD"
 STORE_META = "kg-store.json"
 STORE_DIR = "oxigraph"
 _GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")
-
-
-class StoreError(KGError):
-    """The persistent store cannot be used (not ours, locked, unreadable)."""
-
-
-class EndpointError(KGError):
-    """A remote endpoint could not be reached or answered with an error."""
 
 
 # ---------------------------------------------------------------------------

@@ -217,7 +217,8 @@ def open_store(data_dir: DataDir, *, progress=None):
 def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None,
                 max_seconds: float | None = DEFAULT_MAX_SECONDS, max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
     """Load, reason, write a cache entry in a locked temporary folder and swap it in."""
-    from kg.engine.fast.reason import UnsupportedForFastReasoning, build_entry_fast, engine_for
+    from kg.engine.fast.reason import build_entry_fast, engine_for
+    from kg.errors import UnsupportedForFastReasoning
     from kg.project.load import load_dataset
     from kg.engine.reference.reason import reason
 

@@ -293,7 +293,7 @@ def _pyshacl_key(report, r, data, shapes) -> tuple:
 
 
 def run_fast(case: Case) -> Outcome:
-    from kg.engine.fast.validate import UnsupportedShape
+    from kg.errors import UnsupportedShape
 
     try:
         conforms, actual = fast_report(case)

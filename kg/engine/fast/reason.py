@@ -50,7 +50,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import KGError
+from kg.errors import KGError, UnsupportedForFastReasoning
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES, Budget
 from kg.engine.results import ConsistencyReport
 
@@ -113,10 +113,6 @@ PROPERTY_COLUMNS = {"dom": (0,), "rng": (0,), "spo": (0, 1), "inv": (0, 1), "sym
 
 #: What a literal object of a "domain-only" property becomes on its way into Nemo.
 STUB = "<urn:x-kg:fastreason:literal>"
-
-
-class UnsupportedForFastReasoning(KGError):
-    """The ontology or data uses something the generated rules do not cover (use owlrl)."""
 
 
 # ---------------------------------------------------------------------------

@@ -57,7 +57,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kg.errors import KGError
+from kg.errors import KGError, UnsupportedShape
 from kg.rdf.sparql import may_use_service
 
 
@@ -111,10 +111,6 @@ TYPE_PATH = "{TYPEPATH}"
 _INSTANCE_PATH = re.compile(
     r"(?:\brdf:type|(?<![\w:?$])a|<http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type>)\s*/\s*"
     r"(?:rdfs:subClassOf|<http://www\.w3\.org/2000/01/rdf-schema#subClassOf>)\s*\*")
-
-
-class UnsupportedShape(KGError):
-    """The shapes use a SHACL feature that is not translated (validate with pyshacl)."""
 
 
 @dataclass(frozen=True)
@@ -1332,7 +1328,7 @@ def _value_text(text: str, shorten) -> str:
 
 def fast_or_none(data_dir, files=(), *, replaced=(), aliases=None, progress=None):
     """validate_files, or None when the shapes or data need the reference engines."""
-    from kg.engine.fast.reason import UnsupportedForFastReasoning
+    from kg.errors import UnsupportedForFastReasoning
 
     try:
         return validate_files(data_dir, files, replaced=replaced, aliases=aliases, progress=progress)

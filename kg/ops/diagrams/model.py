@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.errors import KGError
 from kg.rdf.vocab import KG, MQM, shorten
 
 KINDS = ("lineage", "defections", "timeline", "neighbourhood")
@@ -64,10 +63,6 @@ RELATION_WORDS = {MQM + "Split": "split off", MQM + "Founding": "founded as", MQ
 NEIGHBOURHOOD_DETAIL_LIMIT = 24
 NEIGHBOURHOOD_MAX_OTHERS = 16
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-class RendererMissingError(KGError):
-    """Graphviz (the ``dot`` program or the ``graphviz`` package) is needed and missing."""
 
 
 # ---------------------------------------------------------------------------
