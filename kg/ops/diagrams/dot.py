@@ -8,8 +8,8 @@ import html
 import textwrap
 from dataclasses import dataclass, field
 
-from kg.ops.diagrams.model import CATEGORY_STYLES, CATEGORY_WORDS, FOCUS_FILL, FONT, GREY, LIGHT, STATUS_ORDER, STATUS_STYLES, STRUCTURAL, KGError, Picture, Timeline, TimelineEvent, articles_text, capital, date_key, date_last
-from kg.errors import RendererMissingError
+from kg.ops.diagrams.model import CATEGORY_STYLES, CATEGORY_WORDS, FOCUS_FILL, FONT, GREY, LIGHT, STATUS_ORDER, STATUS_STYLES, STRUCTURAL, Picture, Timeline, TimelineEvent, articles_text, capital, date_key, date_last
+from kg.errors import KGError, RendererMissingError
 
 # ---------------------------------------------------------------------------
 # DOT

@@ -24,8 +24,9 @@ import re
 from kg.ops.diagrams import pictures
 from kg.ops.diagrams.dot import render, svg_inline, to_dot
 from kg.ops.diagrams.mermaid import mermaid_text, to_mermaid
-from kg.ops.diagrams.model import EXTENSIONS, FORMATS, KINDS, OKABE_ITO, STATUS_ORDER, STATUS_STYLES, XSD, KGError, Picture, Timeline, shorten
-from kg.errors import RendererMissingError
+from kg.ops.diagrams.model import EXTENSIONS, FORMATS, KINDS, OKABE_ITO, STATUS_ORDER, STATUS_STYLES, Picture, Timeline
+from kg.errors import KGError, RendererMissingError
+from kg.rdf.vocab import XSD, shorten
 from kg.project.paths import DataDir
 
 __all__ = ["KINDS", "FORMATS", "EXTENSIONS", "OKABE_ITO", "STATUS_ORDER", "STATUS_STYLES", "RendererMissingError",
