@@ -223,7 +223,7 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
-        from kg.store.backends import RemoteEndpoint, run_remote
+        from kg.store.remote import RemoteEndpoint, run_remote
         from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
@@ -281,7 +281,7 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
             raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
-        from kg.store.backends import RemoteEndpoint
+        from kg.store.remote import RemoteEndpoint
         from kg.engine.fast.validate import validate_endpoint
 
         report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
@@ -454,7 +454,7 @@ def check_cmd(ctx, fmt, endpoint, user):
     from kg.ops.check import run_checks
 
     if endpoint:
-        from kg.store.backends import RemoteEndpoint
+        from kg.store.remote import RemoteEndpoint
         from kg.ops.check import run_remote_checks
 
         report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
