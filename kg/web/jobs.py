@@ -28,7 +28,7 @@ def sparql_job(context, query: str, formats: dict, default_graphs=None, named_gr
         found = guard.check_query(query, [name for name, _count in context.graphs], PREFIXES)
         limited = execute(context, query, default_graphs=default_graphs, named_graphs=named_graphs,
                           union=union and not found.from_graphs)
-    except guard.Refused as exc:
+    except Refused as exc:
         return text_response(403, exc)
     except (BadQuery, QuerySyntaxError) as exc:
         return text_response(400, exc)
