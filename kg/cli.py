@@ -1,4 +1,11 @@
-"""The `kg` command line: a thin layer over the library (parse options, call, format)."""
+"""The `kg` command line: Click only (parse options, call the library, render, emit).
+
+The work is in kg.ops (and kg.project, kg.store, kg.web), the text of every report in
+kg.render. Over 500 lines because each of the 14 commands carries its options and help
+text, which are the user documentation.
+
+Layer: top. May import every layer; nothing imports it but kg.__main__.
+"""
 from __future__ import annotations
 
 import json
@@ -121,21 +128,10 @@ def queries_cmd(ctx, fmt):
     Example: kg queries
     """
     from kg.project.catalogue import catalogue
+    from kg.render.text import queries_json, queries_text
 
     items = catalogue(_data_dir(ctx))
-    if fmt == "json":
-        doc = [{"name": q.name, "title": q.title, "description": q.description,
-                "params": [p.to_dict() for p in q.params], "returns": q.returns} for q in items]
-        _emit(json.dumps(doc, indent=2) + "\n")
-        return
-    from kg.render.formats import table
-
-    def param(p) -> str:
-        values = f" ({'|'.join(short for _iri, short in p.values)})" if p.values else ""
-        return f"{p.name}:{p.type}{'' if p.required else '?'}{values}"
-
-    rows = [[q.name, q.title, ", ".join(param(p) for p in q.params)] for q in items]
-    _emit(table(["name", "title", "parameters (? = optional; (a|b) = allowed values)"], rows))
+    _emit(queries_json(items) if fmt == "json" else queries_text(items))
 
 
 def _params(values) -> dict[str, str]:
@@ -168,6 +164,7 @@ class QueryCommand(click.Command):
         if not name:
             return
         from kg.project.catalogue import get_query
+        from kg.render.text import param_help
 
         try:
             query = get_query(_data_dir(ctx.find_root()), name)
@@ -177,13 +174,7 @@ class QueryCommand(click.Command):
         with formatter.section(f"Stored query {query.name} ({query.title})"):
             formatter.write_text(query.description)
             if query.params:
-                formatter.write_dl([(f"--param {p.name}=...", _param_help(p)) for p in query.params])
-
-
-def _param_help(p) -> str:
-    need = "required" if p.required else "optional"
-    values = f" One of: {p.allowed()}." if p.values else ""
-    return f"{p.type}, {need}; e.g. {p.example}. {p.description}.{values}"
+                formatter.write_dl([(f"--param {p.name}=...", param_help(p)) for p in query.params])
 
 
 @cli.command("query", cls=QueryCommand)
@@ -223,7 +214,7 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
-        from kg.store.backends import RemoteEndpoint, run_remote
+        from kg.store.remote import RemoteEndpoint, run_remote
         from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
@@ -276,17 +267,19 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
 
     With your own shapes: kg validate --shapes my-shapes.ttl --format json my-data.ttl
     """
+    from kg.render.text import validation_text
+
     if endpoint:
         if files or shapes_path:
             raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
-        from kg.store.backends import RemoteEndpoint
+        from kg.store.remote import RemoteEndpoint
         from kg.engine.fast.validate import validate_endpoint
 
         report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
                                    progress=_progress)
-        _emit(_validation_text(report, fmt))
+        _emit(validation_text(report, fmt))
         ctx.exit(0 if report.conforms else 1)
     if graphs:
         raise click.UsageError("--graph applies with --endpoint")
@@ -306,18 +299,8 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
             why = f" (the fast validator cannot translate the shapes: {report.fallback})" if report.fallback else ""
             click.echo(f"validated with {'pyshacl' if report.engine == 'reference' else 'the fast validator'}{why}",
                        err=True)
-    _emit(_validation_text(report, fmt))
+    _emit(validation_text(report, fmt))
     ctx.exit(0 if report.conforms else 1)
-
-
-def _validation_text(report, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    if fmt == "turtle":
-        return report.results_graph.serialize(format="longturtle") if report.results_graph is not None else ""
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "no results"
-    head = "Conforms." if report.conforms else f"Does not conform: {counts}."
-    return "\n".join([head] + [v.describe() for v in report.violations]) + "\n"
 
 
 @cli.command("add")
@@ -337,10 +320,11 @@ def add_cmd(ctx, file, replace, full):
     Example: kg add article-005.ttl
     """
     from kg.ops.add import add_file
+    from kg.render.text import validation_text
 
     result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
     if not result.written:
-        _emit(_validation_text(result.report, "text"))
+        _emit(validation_text(result.report, "text"))
         click.echo(result.describe(file), err=True)
         ctx.exit(1)
     click.echo(result.describe(file))
@@ -371,23 +355,18 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
 
     Example: kg reason --out closure.ttl --max-seconds 600
     """
-    from kg.store.cache import ensure_cache
     from kg.ops.export import export, format_for
+    from kg.render.text import reason_text
+    from kg.store.cache import ensure_cache
 
     fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
     meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild, max_seconds=max_seconds or None,
                         max_triples=max_triples or None).meta
-    consistency = meta["consistency"]
-    click.echo(f"asserted: {meta['asserted']}\ninferred: {meta['inferred']}\n"
-               f"consistent: {'yes' if consistency['consistent'] else 'no'}")
-    for message in consistency["errors"] + [f"{i} a owl:Nothing" for i in consistency["nothing_members"]]:
-        click.echo(f"  inconsistency: {message}")
-    for a, b in consistency["same_as"]:
-        click.echo(f"  warning: the reasoner merged {a} and {b} (owl:sameAs)")
+    click.echo(reason_text(meta), nl=False)
     if out:
         _emit(export(data_dir, fmt, inferred=True), out)
-    if not consistency["consistent"]:
+    if not meta["consistency"]["consistent"]:
         ctx.exit(1)
 
 
@@ -420,21 +399,11 @@ def stats_cmd(ctx, fmt):
 
     Example: kg stats
     """
-    from kg.render.formats import table
     from kg.ops.stats import stats
+    from kg.render.text import stats_text
 
     result = stats(_data_dir(ctx), progress=_progress)
-    if fmt == "json":
-        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
-        return
-    parts = [f"triples: {result.asserted} asserted, {result.inferred} inferred\n",
-             "\nEntities by class (asserted types)\n",
-             table(["class", "entities"], [[c, str(n)] for c, n in result.entities_by_class]),
-             "\nFacts by article\n",
-             table(["article", "facts", "reports"], [[a, str(f), str(r)] for a, f, r in result.facts_by_article]),
-             "\nFacts by epistemic status\n",
-             table(["status", "facts"], [[s, str(n)] for s, n in result.facts_by_status])]
-    _emit("".join(parts))
+    _emit(json.dumps(result.to_dict(), indent=2) + "\n" if fmt == "json" else stats_text(result))
 
 
 @cli.command("check")
@@ -452,51 +421,17 @@ def check_cmd(ctx, fmt, endpoint, user):
     Example: kg check
     """
     from kg.ops.check import run_checks
+    from kg.render.text import check_text
 
     if endpoint:
-        from kg.store.backends import RemoteEndpoint
+        from kg.store.remote import RemoteEndpoint
         from kg.ops.check import run_remote_checks
 
         report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
     else:
         report = run_checks(_data_dir(ctx), progress=_progress)
-    if fmt == "json":
-        _emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        _emit(_check_text(report))
+    _emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else check_text(report))
     ctx.exit(0 if report.passed else 1)
-
-
-def _check_text(report) -> str:
-    from kg.render.formats import table
-    from kg.rdf.vocab import shorten
-
-    out = []
-    for step in report.steps:
-        out.append(f"{step.status.upper():4}  {step.name}: {step.title} ({step.detail})\n")
-        if step.failed or step.status == "skip":
-            if step.problem:
-                out.append(f"      problem: {step.problem}\n")
-            if step.fix:
-                out.append(f"      fix: {step.fix}\n")
-            if step.rows:
-                keys = list(step.rows[0])
-                rows = [[shorten(str(r.get(k))) if r.get(k) is not None else "" for k in keys] for r in step.rows]
-                out.append("".join("      " + line + "\n" for line in table(keys, rows).splitlines()))
-    out.append(_check_summary(report) + "\n")
-    return "".join(out)
-
-
-def _check_summary(report) -> str:
-    """`All 14 checks pass.`, or how many ran and passed or failed, and what was skipped."""
-    failed = [s.name for s in report.steps if s.failed]
-    skipped = "; ".join(f"{s.name} ({s.detail})" for s in report.skipped)
-    if not failed:
-        if not skipped:
-            return f"All {len(report.ran)} checks pass."
-        return f"All {len(report.ran)} checks that ran pass; {len(report.skipped)} skipped: {skipped}"
-    line = f"{len(failed)} of {len(report.ran)} checks that ran failed: {', '.join(failed)}"
-    return line + (f"; {len(report.skipped)} skipped: {skipped}" if skipped else "")
 
 
 @cli.command("search")
@@ -518,27 +453,12 @@ def search_cmd(ctx, text, kind, status, article, speaker, limit, fmt):
     Example: kg search kaimkhani joined --status confirmed
     """
     from kg.ops.search import hits_json, search, search_index
+    from kg.render.text import hits_text
 
     hits = search(search_index(_data_dir(ctx), progress=_progress), " ".join(text), kind=kind, status=status,
                   article=article, speaker=speaker, limit=limit)
-    if fmt == "json":
-        _emit(hits_json(hits))
-    else:
-        _emit(_hits_text(hits))
+    _emit(hits_json(hits) if fmt == "json" else hits_text(hits))
     ctx.exit(0 if hits else 1)
-
-
-def _hits_text(hits) -> str:
-    if not hits:
-        return "No match.\n"
-    out = []
-    for i, hit in enumerate(hits, 1):
-        where = ", ".join(x for x in (hit.kind, (hit.status or "").replace("mqm:status-", ""), hit.article,
-                                      hit.speaker) if x)
-        out.append(f"{i}. {hit.node}  ({where})\n   {hit.field}: {hit.text}\n")
-        if hit.quote and hit.field != "quote":
-            out.append(f"   quote: \"{hit.quote}\"\n")
-    return "".join(out)
 
 
 @cli.command("whois")
@@ -554,55 +474,13 @@ def whois_cmd(ctx, name, fmt):
 
     Example: kg whois "anis kaimkhani"
     """
-    from kg.store.cache import open_store
     from kg.ops.whois import profile
+    from kg.render.text import profile_text
+    from kg.store.cache import open_store
 
     data_dir = _data_dir(ctx)
     result = profile(data_dir, name, store=open_store(data_dir, progress=_progress))
-    if fmt == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return
-    _emit(_profile_text(result))
-
-
-def _profile_text(p) -> str:
-    from kg.render.formats import table
-    from kg.rdf.vocab import shorten
-
-    out = [f"{p.label}  ({shorten(p.iri)})\n"]
-    if p.alt_labels:
-        out.append(f"also: {'; '.join(p.alt_labels)}\n")
-    out.append(f"types: {', '.join(p.types) or '-'}\n")
-
-    def section(title, rows, keys):
-        if rows:
-            out.append(f"\n{title}\n")
-            out.append(table(keys, [[r.get(k, "") for k in keys] for r in rows]))
-
-    section("Memberships", p.memberships, ["organisationLabel", "roleLabel", "start", "end", "status", "article"])
-    section("Posts", p.posts, ["postLabel", "organisationLabel", "start", "end", "status", "article"])
-    section("Defections", p.defections, ["originLabel", "destinationLabel", "date", "status", "article"])
-    if p.facts:
-        out.append("\nWhat the articles say\n")
-        for fact in p.facts:
-            out.append(f"- [{fact['status'].replace('mqm:status-', '')}] {fact['summary']} "
-                       f"({fact['factType']}, {fact['relation']})\n"
-                       f"    {fact['article']}, {fact['source']}: \"{fact['quote']}\"\n")
-    if p.said:
-        out.append("\nWhat they said\n")
-        for said in p.said:
-            when = ", ".join(x for x in (said.get("article"), said.get("date")) if x)
-            if said.get("summary"):
-                out.append(f"- [{said['status'].replace('mqm:status-', '')}] {said['summary']} ({said['factType']})\n")
-            else:
-                out.append("- (a report stating no fact)\n")
-            out.append(f"    {when}: \"{said.get('quote') or ''}\"\n")
-    if p.distinct:
-        out.append("\nNot to be confused with\n")
-        for other in p.distinct:
-            note = f": {other['note']}" if other.get("note") else ""
-            out.append(f"- {other['otherLabel']} ({other['other']}){note}\n")
-    return "".join(out)
+    _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else profile_text(result))
 
 
 @cli.command("timeline")
@@ -614,18 +492,11 @@ def timeline_cmd(ctx, about, fmt):
 
     Example: kg timeline --about "Mustafa Kamal"
     """
-    from kg.render.formats import table
     from kg.ops.timeline import timeline
+    from kg.render.text import timeline_json, timeline_text
 
     entries = timeline(_data_dir(ctx), about)
-    if fmt == "json":
-        _emit(json.dumps([e.__dict__ for e in entries], indent=2, ensure_ascii=False) + "\n")
-        return
-    rows = [[e.date, e.kind.replace("mqm:", ""), e.status.replace("mqm:status-", ""),
-             e.summary if len(e.summary) <= 90 else e.summary[:89] + "…", " ".join(a.replace("kg:article-", "")
-                                                                              for a in e.articles)]
-            for e in entries]
-    _emit(table(["date", "kind", "status", "summary", "articles"], rows))
+    _emit(timeline_json(entries) if fmt == "json" else timeline_text(entries))
 
 
 @cli.command("diagram")

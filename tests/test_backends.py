@@ -30,7 +30,7 @@ def _rows(result):
 
 @pytest.fixture(scope="module")
 def persistent(repo, tmp_path_factory):  # noqa: F811
-    from kg.store.backends import open_persistent
+    from kg.store.persistent import open_persistent
     from kg.store.cache import ensure_cache
 
     path = tmp_path_factory.mktemp("store") / "kg-store"
@@ -94,7 +94,7 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa
 
 
 def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
-    from kg.store.backends import STORE_META, sync_store
+    from kg.store.persistent import STORE_META, sync_store
     from kg.store.cache import ensure_cache
     from kg.project.catalogue import run_query
 
@@ -112,7 +112,7 @@ def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
     assert update.replaced == ["urn:kg:file:data/entities.ttl", "urn:kg:inferred"]
     assert "urn:kg:file:data/article-004.ttl" in update.unchanged and not update.dropped
     assert json.loads((path / STORE_META).read_text())["key"] == entry.path.name
-    from kg.store.backends import open_persistent
+    from kg.store.persistent import open_persistent
 
     store = open_persistent(entry, path)
     rows = run_query(data_copy, "SELECT ?l WHERE { kg:test-person skos:prefLabel ?l }", store=store).rows
@@ -141,7 +141,7 @@ def test_the_store_refuses_a_foreign_directory(repo, tmp_path):  # noqa: F811
 # ---------------------------------------------------------------------------
 
 def test_credentials_are_split_from_the_url_and_redacted():
-    from kg.store.backends import redact, scrub, split_credentials
+    from kg.store.http_auth import redact, scrub, split_credentials
     from kg.errors import EndpointError
 
     url, creds = split_credentials("https://alice:s3cr%40t@example.org:8443/ds/sparql?x=1")
@@ -164,7 +164,7 @@ def test_credentials_are_split_from_the_url_and_redacted():
 def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811
     import pyoxigraph as ox
 
-    from kg.store.backends import RemoteEndpoint
+    from kg.store.remote import RemoteEndpoint
     from kg.project.catalogue import bind, get_query
 
     query = get_query(repo, "members-of")

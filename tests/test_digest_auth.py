@@ -303,7 +303,7 @@ def test_query_endpoint_behind_digest(repo, auth_server, monkeypatch, algorithm)
 # ---------------------------------------------------------------------------
 
 def test_digest_answers_match_the_rfc_examples():
-    from kg.store.backends import digest_authorization, parse_challenges
+    from kg.store.http_auth import digest_authorization, parse_challenges
 
     # RFC 7616 section 3.9.1: the same request answered with SHA-256 and with MD5.
     offered = parse_challenges(
@@ -330,7 +330,7 @@ def test_digest_answers_match_the_rfc_examples():
 
 
 def test_challenges_are_parsed_and_chosen():
-    from kg.store.backends import auth_problem, choose_challenge, parse_challenges
+    from kg.store.http_auth import auth_problem, choose_challenge, parse_challenges
 
     challenges = parse_challenges('Negotiate, Bearer realm="x", error="invalid_token", Basic realm="a, b", '
                                   'Negotiate abc123==')

@@ -42,7 +42,7 @@ def _rows(result):
 
 
 def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
-    from kg.store.backends import RemoteEndpoint, run_remote
+    from kg.store.remote import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
     from kg.project.catalogue import catalogue, run_query
 

@@ -18,7 +18,7 @@ import serve_helpers
 from cli_helpers import ROOT, run_kg
 from query_compare import example_bindings
 
-from kg.store.backends import RemoteEndpoint, run_remote
+from kg.store.remote import RemoteEndpoint, run_remote
 from kg.errors import KGError
 from kg.project.catalogue import catalogue, run_oxigraph, sort_lists
 

@@ -141,7 +141,7 @@ def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckRep
     reasoned KG (kg push --inferred): the SHACL shapes (kg.engine.fast.validate.validate_endpoint) and
     every queries/checks/*-violation.rq. Parsing, the reasoner's consistency and the quotes
     need the files and are reported as skipped."""
-    from kg.store.backends import run_remote
+    from kg.store.remote import run_remote
     from kg.engine.fast.validate import validate_endpoint
     from kg.project.catalogue import check_catalogue
 

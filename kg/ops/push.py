@@ -11,13 +11,15 @@ so a re-push replaces them instead of adding copies.
 Each request has a timeout; connection failures, timeouts, 408, 429 and 5xx are retried
 a bounded number of times with backoff; other statuses are final. The report names
 every graph as written, failed (with the reason) or not attempted (the server stopped
-answering). Credentials never appear in it (kg.store.backends.scrub / redact). HTTP Basic and
+answering). Credentials never appear in it (kg.store.http_auth.scrub / redact). HTTP Basic and
 Digest authentication (Virtuoso's ``/sparql-graph-crud-auth`` asks for Digest) are handled
-by kg.store.backends.http_request; a 401 names the scheme the server asked for.
+by kg.store.http_auth.http_request; a 401 names the scheme the server asked for.
 
 Endpoint URLs: Oxigraph ``http://host:7878/store``, Fuseki ``http://host:3030/DATASET/data``,
 GraphDB ``http://host:7200/repositories/REPO/rdf-graphs/service``, Virtuoso
 ``http://host:8890/sparql-graph-crud-auth``.
+
+Layer: ops. Imports kg.ops.export, kg.store.http_auth and kg.errors.
 """
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from kg.store.backends import PASSWORD_ENV_VAR, Credentials, _reason, auth_problem, http_request, scrub, split_credentials
-from kg.errors import EndpointError
-from kg.errors import KGError
+from kg.errors import EndpointError, KGError
+from kg.store.http_auth import (PASSWORD_ENV_VAR, Credentials, auth_problem, connection_error_text, http_request,
+                                redact, scrub, split_credentials)
 
 SKOLEM_AUTHORITY = "https://w3id.org"
 SKOLEM_BASEPATH = "/mqm-kg/.well-known/genid/"
@@ -144,7 +146,7 @@ def put_graph(endpoint: str, graph: str, payload: bytes, *, creds: Credentials |
             status, headers, body = http_request("PUT", url, data=payload, creds=creds, timeout=timeout,
                                                  headers={"Content-Type": "application/n-triples"})
         except OSError as exc:
-            detail, unreachable = _reason(exc), True
+            detail, unreachable = connection_error_text(exc), True
         else:
             unreachable = False
             if 200 <= status < 300:
@@ -165,8 +167,6 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
          sleep=time.sleep) -> PushReport:
     """Upload the KG's graphs to a Graph Store Protocol ``endpoint``; never raises for
     network failures (they are in the report), raises KGError for usage errors."""
-    from kg.store.backends import redact
-
     if retries < 0 or timeout <= 0:
         raise KGError("--retries must be >= 0 and --timeout > 0")
     say = progress or (lambda message: None)

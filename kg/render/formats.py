@@ -2,10 +2,10 @@
 
 Pure functions from result objects to text; nothing here prints. Imports pyoxigraph
 only (graph results), so the fast query path stays light.
+
+Layer: render. Imports kg.rdf and kg.errors.
 """
 from __future__ import annotations
-
-from kg.rdf.vocab import RDF_LANGSTRING, XSD_STRING
 
 import csv
 import io
@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from kg.errors import OutputError
 from kg.rdf.terms import XML_FORBIDDEN, check_xml_triples, display, term_kind, xml_unwritable
-from kg.rdf.vocab import PREFIXES, shorten
+from kg.rdf.vocab import PREFIXES, RDF_LANGSTRING, XSD_STRING, shorten
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "ntriples", "xml", "table")

@@ -35,6 +35,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -53,6 +54,7 @@ INTEGRITY_VERSION = 1
 STRAY_AGE = 15 * 60          # seconds: an unlocked temporary folder this old is abandoned
 BUILDER_LOCK = ".builder.lock"
 REBUILD_HINT = "run `kg reason --rebuild` to rebuild the entry"
+GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")   # the graph IRI of a dataset.nq line
 
 
 def cache_root() -> Path:
@@ -107,10 +109,10 @@ class CacheEntry:
         """Open the pyoxigraph store read-only (several processes may read it at once).
 
         With a persistent store configured (``kg --store PATH`` / ``$KG_STORE``), that store
-        instead, first brought up to date with this entry (kg.store.backends).
+        instead, first brought up to date with this entry (kg.store.persistent).
         """
         if os.environ.get("KG_STORE"):
-            from kg.store.backends import open_persistent
+            from kg.store.persistent import open_persistent
 
             return open_persistent(self, os.environ["KG_STORE"])
         try:
@@ -290,12 +292,10 @@ def _graph_counts(store_path: Path) -> dict[str, int]:
 
 
 def _nquads_counts(path: Path) -> dict[str, int]:
-    from kg.store.backends import _GRAPH_OF_LINE
-
     counts: dict[str, int] = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            match = _GRAPH_OF_LINE.search(line)
+            match = GRAPH_OF_LINE.search(line)
             name = match.group(1) if match else ""
             counts[name] = counts.get(name, 0) + 1
     return counts

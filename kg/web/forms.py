@@ -1,4 +1,7 @@
-"""The HTML face of /sparql: a query form, with the service description below it."""
+"""The HTML face of /sparql: a query form, with the service description below it.
+
+Layer: top (kg.web). Imports kg.web.html only.
+"""
 from __future__ import annotations
 
 from kg.web.html import esc, page

@@ -2,16 +2,15 @@
 
 No template engine: pages are short, and building them from functions that escape
 their arguments keeps a forgotten ``|e`` from ever becoming an injection.
+
+Layer: top (kg.web). Imports kg.rdf.vocab only.
 """
 from __future__ import annotations
-
-from kg.rdf.vocab import XSD
 
 import html
 from urllib.parse import quote, urlencode
 
-from kg.rdf.vocab import KG, shorten
-
+from kg.rdf.vocab import KG, XSD, shorten
 
 
 def esc(value) -> str:

@@ -6,6 +6,8 @@ JSON-LD and RDF/XML (and HTML). The ``format`` request parameter (``json``, ``cs
 ``turtle``... or a media type) overrides Accept when it names something we produce; an
 unknown value is ignored, as clients such as SPARQLWrapper send ``format=n3`` along with
 a proper Accept header.
+
+Layer: top (kg.web). Imports nothing from kg.
 """
 from __future__ import annotations
 

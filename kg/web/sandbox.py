@@ -9,6 +9,8 @@ users may create where the kernel allows it. Where neither works (another OS, a 
 that forbids namespaces), the worker runs without the wall and the server says so at
 start: the parse check of kg.web.guard is then the only protection (documented fallback).
 The socket pair to the server is a Unix socket inherited before the call, so it still works.
+
+Layer: top (kg.web). Imports nothing from kg.
 """
 from __future__ import annotations
 

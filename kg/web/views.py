@@ -10,6 +10,8 @@
 * ``stored_query``: a stored query run from the browser, results as a table.
 
 Every value reaches the page through kg.web.html (escaped).
+
+Layer: top (kg.web). Imports kg.web.execute, kg.web.html, kg.web.http and the lower layers.
 """
 from __future__ import annotations
 
@@ -17,10 +19,10 @@ import re
 from urllib.parse import urlencode
 
 from kg.rdf.vocab import INFERRED_GRAPH, KG, PREFIXES, shorten
+from kg.web.execute import BadQuery, execute, serialise, truncation_headers
 from kg.web.html import attr, esc, href_for, link, page, table, term_html
-from kg.web.worker import Response
+from kg.web.http import HTML, Response, text_response
 
-HTML = "text/html; charset=utf-8"
 LABEL_PROPS = ("skos:prefLabel", "rdfs:label", "dcterms:title", "foaf:name")
 STATUS_PREFIX = PREFIXES["mqm"] + "status-"
 MAX_TRIPLES_SHOWN = 500
@@ -34,8 +36,6 @@ def _nt(iri: str) -> str:
 
 
 def _rows(context, sparql: str, limit: int = 2000) -> list[dict]:
-    from kg.web.jobs import execute
-
     limited = execute(context, sparql, limit=limit)
     return limited.result.dicts()
 
@@ -64,10 +64,6 @@ def _status(term) -> str:
     value = term.value
     name = value[len(STATUS_PREFIX):] if value.startswith(STATUS_PREFIX) else shorten(value)
     return f'<span class="status status-{esc(name)}">{esc(name)}</span>'
-
-
-def _cells(row: dict, keys, labels) -> list[str]:
-    return [term_html(row.get(k), labels) for k in keys]
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +170,6 @@ def results_page(title: str, limited, context=None) -> bytes:
 def stored_query(context, name: str, params: dict, fmt: str = "html") -> Response:
     from kg.errors import KGError
     from kg.project.catalogue import bind, get_query, inject_values
-    from kg.web.jobs import BadQuery, execute, serialise, truncation_headers
 
     try:
         if not re.match(r"^[A-Za-z0-9_-]+$", name):  # a catalogue name, never a path to a .rq file
@@ -191,11 +186,11 @@ def stored_query(context, name: str, params: dict, fmt: str = "html") -> Respons
         limited = execute(context, sparql)
     except (KGError, BadQuery) as exc:
         if fmt != "html":
-            return Response(400, "text/plain; charset=utf-8", (str(exc) + "\n").encode("utf-8"))
+            return text_response(400, exc)
         body = f"<h1>{esc(query.title)}</h1>{form}<p class=\"error\">{esc(exc)}</p>"
         return Response(400, HTML, page(query.title, body))
     if fmt != "html":
-        ctype, body = serialise(limited, fmt, context=context, title=query.title)
+        ctype, body = serialise(limited, fmt)
         return Response(200, ctype, body, truncation_headers(limited))
     choices = ((("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples"))
                if limited.result.kind == "graph" else
@@ -219,14 +214,12 @@ def describe_query(iri: str) -> str:
 
 def describe(context, iri: str, fmt: str) -> Response:
     """The triples in and out of ``iri`` (asserted and inferred) in an RDF format."""
-    from kg.web.jobs import execute, serialise, truncation_headers
-
     try:
         limited = execute(context, describe_query(iri), limit=max(context.max_rows, 10000))
     except ValueError:
-        return Response(400, "text/plain; charset=utf-8", b"not a valid IRI\n")
+        return text_response(400, "not a valid IRI")
     if not limited.result.triples:
-        return Response(404, "text/plain; charset=utf-8", f"nothing is known about <{iri}>\n".encode("utf-8"))
+        return text_response(404, f"nothing is known about <{iri}>")
     ctype, body = serialise(limited, fmt)
     return Response(200, ctype, body, truncation_headers(limited))
 
@@ -250,7 +243,6 @@ def _stored_rows(context, name: str, param: str, iri: str) -> list[dict] | None:
 
     from kg.errors import KGError
     from kg.project.catalogue import get_query, inject_values
-    from kg.web.jobs import execute
 
     try:
         query = get_query(context.data_dir, name)
@@ -474,7 +466,7 @@ def search_page(context, text: str, fmt: str = "html", kind=None, status=None, a
             problem = str(exc)
     if fmt == "json":
         if problem:
-            return Response(400, "text/plain; charset=utf-8", (problem + "\n").encode("utf-8"))
+            return text_response(400, problem)
         return Response(200, "application/json", hits_json(hits).encode("utf-8"))
     form = (f'<form method="get" action="/search"><input type="search" name="q" value={attr(text)}> '
             '<button type="submit">Search</button></form>')

@@ -3,15 +3,19 @@
 pyoxigraph cannot interrupt a query from another thread, so every query runs in a
 worker process; the server waits for the answer at most ``timeout`` seconds and
 otherwise kills that worker (SIGKILL) and starts a fresh one, so the next query is
-served normally. A job is a name from ``JOBS`` and keyword arguments; it returns a
-``Response`` (status, content type, body, extra headers), built in the worker so that
-only bytes cross the pipe. Workers are fresh interpreters (``python -m kg.web.worker FD``,
+served normally. A job is a name from kg.web.jobs.JOBS and keyword arguments; it returns
+a kg.web.http.Response (status, content type, body, extra headers), built in the worker so
+that only bytes cross the pipe. Workers are fresh interpreters (``python -m kg.web.worker FD``,
 never ``fork``: the server is multi-threaded) talking over a socket pair with
 ``multiprocessing.connection``; they exit when the server's end closes.
+
+Layer: top (kg.web). The pool (server side) imports kg.web.http only; the worker process
+imports kg.web.jobs (and so the pages) and kg.web.sandbox.
 """
 from __future__ import annotations
 
 import collections
+import importlib
 import itertools
 import math
 import os
@@ -24,14 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-@dataclass
-class Response:
-    status: int
-    content_type: str
-    body: bytes
-    headers: dict = field(default_factory=dict)
-
+from kg.web.http import Response, text_response
 
 class PoolError(Exception):
     status = 503
@@ -433,7 +430,7 @@ def worker_main(conn) -> None:
         from kg.web.sandbox import isolate_network
 
         isolated, how = isolate_network()
-        import rdflib.plugins.sparql.parser  # noqa: F401  (kg.web.guard parses every query)
+        importlib.import_module("rdflib.plugins.sparql.parser")  # loaded now: kg.web.guard parses every query
 
         context = Context(config)
     except BaseException as exc:  # report why, then stop
@@ -456,8 +453,7 @@ def worker_main(conn) -> None:
         except MemoryError:  # over kg serve --max-memory: the pool says so and replaces this worker
             os._exit(MEMORY_EXIT)
         except Exception as exc:  # a bug in a job must not kill the worker
-            response = Response(500, "text/plain; charset=utf-8",
-                                f"internal error: {type(exc).__name__}: {exc}\n".encode("utf-8"))
+            response = text_response(500, f"internal error: {type(exc).__name__}: {exc}")
         try:
             conn.send(response)
         except (OSError, EOFError, BrokenPipeError):
@@ -465,7 +461,6 @@ def worker_main(conn) -> None:
 
 
 if __name__ == "__main__":
-    import signal
     from multiprocessing.connection import Connection
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us by closing the socket

@@ -1240,7 +1240,7 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
 
 
 def validate_endpoint(data_dir, endpoint, *, graphs=None, progress=None):
-    """The shapes of ``data_dir`` run on a remote SPARQL endpoint (kg.store.backends.RemoteEndpoint)
+    """The shapes of ``data_dir`` run on a remote SPARQL endpoint (kg.store.remote.RemoteEndpoint)
     over ``graphs`` (default: every ``urn:kg:`` graph it holds), without downloading the data.
 
     The shapes assume RDFS inference: the endpoint must hold the reasoned KG, as ``kg push
@@ -1248,7 +1248,7 @@ def validate_endpoint(data_dir, endpoint, *, graphs=None, progress=None):
     includes the RDFS rules), so an instance test is a plain rdf:type lookup. Not reproduced
     remotely: literals that a range types (RDF cannot store them as subjects). Returns a
     kg.engine.reference.validate.ValidationReport; raises KGError when the endpoint cannot run a query."""
-    from kg.store.backends import RemoteStore
+    from kg.store.remote import RemoteStore
     from kg.rdf.vocab import FILE_GRAPH_PREFIX, INFERRED_GRAPH
     from kg.engine.results import ValidationReport
 
