@@ -6,8 +6,8 @@ a time budget, in a child process killed at the deadline (``run_nemo``); its new
 come back as Turtle lines without the noise (``read_new``: kg.engine.noise) and its
 inconsistencies as owlrl's messages (``read_errors``).
 
-Layer: kg.engine. Imports kg.errors and kg.engine (noise, reference.reason, fast.tbox,
-fast.rules).
+Layer: kg.engine. Imports kg.errors, kg.rdf.vocab and kg.engine (noise, reference.reason,
+fast.tbox, fast.rules).
 """
 from __future__ import annotations
 

@@ -173,6 +173,7 @@ class TBox:
         return tbox
 
     def _read(self, g) -> None:
+        """The OWL 2 RL tables and generated rules, from the closure ``g``."""
         from rdflib import RDF as R
         from rdflib import Literal, URIRef
         from rdflib.collection import Collection
