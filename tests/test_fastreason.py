@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg.engine.fast.reason import TBox, reason_files, reason_graphs, tbox_for
+from kg.engine.fast.reason import reason_files, reason_graphs
+from kg.engine.fast.tbox import TBox, tbox_for
 from kg.errors import UnsupportedForFastReasoning
 from kg.project.load import parse_file
 from kg.project.paths import DataDir

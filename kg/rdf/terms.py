@@ -1,5 +1,6 @@
-"""Every conversion of an RDF term: pyoxigraph <-> rdflib, and term -> text (for tables,
-reports, property paths, XML output checks).
+"""Every conversion of an RDF term: pyoxigraph <-> rdflib, term <-> text (N-Triples and
+SPARQL TSV syntax), and term -> display text (for tables, reports, property paths, XML
+output checks).
 
 Layer: kg.rdf. Imports only kg.errors and kg.rdf.vocab; rdflib and pyoxigraph are
 imported inside the functions that need them.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kg.errors import OutputError
-from kg.rdf.vocab import SH, XSD_STRING, shorten
+from kg.rdf.vocab import SH, XSD, XSD_STRING, shorten
 
 
 def ox_to_rdflib(term):
@@ -60,6 +61,44 @@ def _bnode_id(value: str) -> str:
 def to_ntriples(term) -> str:
     """N-Triples form of a pyoxigraph term (or '' for None), e.g. for comparisons and sorting."""
     return "" if term is None else str(term)
+
+
+# Term texts in SPARQL TSV syntax (the fast reasoner's exchange format with Nemo): N-Triples
+# except that integers, decimals, doubles and booleans are written bare (``1``, ``true``).
+_TSV_BARE_DATATYPES = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
+
+
+def tsv_text(term) -> str:
+    """The text pyoxigraph's SPARQL TSV writer gives a pyoxigraph term (after the term has
+    been read back as SPARQL, so numbers come out in canonical form)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    result = store.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {term} }} }}")
+    return result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")[1]
+
+
+def tsv_of(term) -> str:
+    """TSV text of a stored pyoxigraph term: its N-Triples text, or ``tsv_text`` for the
+    datatypes TSV writes bare."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.Literal) and term.datatype.value in _TSV_BARE_DATATYPES:
+        return tsv_text(term)
+    return str(term)
+
+
+def term_from_text(text: str):
+    """The pyoxigraph term of a term text (N-Triples or TSV syntax); None for a text that
+    cannot be the object of a stored triple."""
+    import pyoxigraph as ox
+
+    try:
+        triple = next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {text} .".encode("utf-8"),
+                                    format=ox.RdfFormat.TURTLE)))
+    except (SyntaxError, StopIteration, ValueError):
+        return None
+    return triple.object
 
 
 # Characters XML 1.0 cannot contain at all, not even as character references

@@ -351,7 +351,7 @@ def _ox_flat(term) -> str:
 def _ox_term_key(store, text: str | None) -> str | None:
     import pyoxigraph as ox
 
-    from kg.engine.fast.reason import _term
+    from kg.rdf.terms import term_from_text as _term
     from kg.rdf.terms import ox_to_rdflib
 
     if text is None:

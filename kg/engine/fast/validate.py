@@ -1314,7 +1314,7 @@ def _plain_text(text: str) -> str:
         return text[1:-1]
     if text.startswith("_:"):
         return text[2:]
-    from kg.engine.fast.reason import _term
+    from kg.rdf.terms import term_from_text as _term
 
     term = _term(text)
     return term.value if term is not None else text

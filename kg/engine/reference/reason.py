@@ -1,7 +1,8 @@
 """OWL 2 RL reasoning with owlrl, into a copy: the asserted graphs are never touched.
 
 ``reason(dataset)`` returns the inferred triples (closure minus asserted, minus noise)
-and a ConsistencyReport. Noise that never reaches the inferred graph:
+and a ConsistencyReport. Noise that never reaches the inferred graph (the rule shared with
+the fast reasoner: kg.engine.noise):
 
 * triples that are not valid RDF (literal subject, non-IRI predicate);
 * triples about the rdf:, rdfs:, owl: and xsd: vocabularies themselves;
@@ -22,15 +23,15 @@ rule, whose path enumeration can run for minutes without deriving anything), not
 between owlrl's cycles. Over budget, ``ReasoningBudgetError`` (exit 2) is raised and the
 caller writes nothing. **Schema in the data.** ``reason`` refuses a dataset whose
 ``data/`` graphs state schema axioms (kg.project.schemacheck).
+
+Layer: kg.engine. Imports kg.errors, kg.project (load, schemacheck) and kg.engine.
 """
 from __future__ import annotations
 
-from kg.rdf.vocab import OWL, RDF, RDFS, XSD
-
-from kg.engine.results import ConsistencyReport, ReasonResult
-
 import time
 
+from kg.engine.noise import ERRNS, is_noise
+from kg.engine.results import ConsistencyReport, ReasonResult
 from kg.errors import ReasoningBudgetError
 
 #: Wall-clock seconds reasoning may take (owlrl: 10k triples take about 16 s; Nemo: 1M
@@ -40,34 +41,6 @@ DEFAULT_MAX_SECONDS = 120.0
 #: 20 million is far past what the reference engine reaches in the time budget, and keeps
 #: the fast engine's output in memory).
 DEFAULT_MAX_TRIPLES = 20_000_000
-
-ERRNS = "http://www.daml.org/2002/03/agents/agent-ont#"
-
-_VOCAB = (OWL, RDF, RDFS, XSD)
-_TRIVIAL_TYPES = {OWL + "Thing", RDFS + "Resource", RDFS + "Datatype", RDFS + "Literal",
-                  OWL + "DataRange"}
-_REFLEXIVE = {RDFS + "subClassOf", OWL + "equivalentClass", RDFS + "subPropertyOf",
-              OWL + "equivalentProperty", OWL + "sameAs"}
-
-
-def is_noise(s, p, o) -> bool:
-    """True for an inferred triple that must not leak into the inferred graph."""
-    from rdflib import BNode, URIRef
-
-    if not isinstance(s, URIRef) or not isinstance(p, URIRef):
-        return True
-    if isinstance(o, BNode):
-        return True
-    subject, predicate, obj = str(s), str(p), str(o)
-    if subject.startswith(_VOCAB):
-        return True
-    if predicate == RDF + "type" and obj in _TRIVIAL_TYPES:
-        return True
-    if predicate in _REFLEXIVE and (subject == obj or obj in (OWL + "Thing", RDFS + "Resource")):
-        return True
-    if predicate.startswith(ERRNS) or obj.startswith(ERRNS):
-        return True
-    return False
 
 
 class Budget:
