@@ -282,7 +282,7 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
         from kg.store.backends import RemoteEndpoint
-        from kg.engine.fast.validate import validate_endpoint
+        from kg.ops.validate_kg import validate_endpoint
 
         report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
                                    progress=_progress)
