@@ -78,7 +78,7 @@ def stage_validate(args) -> dict:
     start = time.perf_counter()
     steps: dict = {}
     if engine_for(data_dir) == "fast":
-        from kg.engine.fast.validate import validate_files
+        from kg.ops.validate_kg import validate_files
 
         report = validate_files(data_dir, timings=steps)
     else:

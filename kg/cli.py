@@ -104,7 +104,7 @@ def cli(ctx, data_dir, store):
 
 
 def _use_store(ctx, store: str) -> None:
-    """Route every store read to the persistent store (kg.store.backends) for this command."""
+    """Route every store read to the persistent store (kg.store.persistent) for this command."""
     import os
 
     previous = os.environ.get("KG_STORE")
@@ -275,7 +275,7 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
         from kg.store.remote import RemoteEndpoint
-        from kg.engine.fast.validate import validate_endpoint
+        from kg.ops.validate_kg import validate_endpoint
 
         report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
                                    progress=_progress)

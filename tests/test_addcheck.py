@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg.ops.addcheck import check_addition, violation_key
-from kg.engine.fast.validate import validate_files
+from kg.ops.validate_kg import validate_files
 from kg.project.paths import DataDir
 
 ROOT = Path(__file__).resolve().parents[1]

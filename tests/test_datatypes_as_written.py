@@ -71,7 +71,7 @@ def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_pat
     """kg add's neighbourhood check (kg.ops.addcheck) and whole-KG check (kg.engine.fast.validate) both
     refuse a literal pyoxigraph would store with another datatype, so pyshacl decides."""
     from kg.ops.addcheck import check_addition
-    from kg.engine.fast.validate import validate_files
+    from kg.ops.validate_kg import validate_files
     from kg.errors import UnsupportedShape
 
     new = tmp_path / "typed.ttl"

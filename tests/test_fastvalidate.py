@@ -9,7 +9,8 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.engine.fast.validate import CompiledShapes, rdfs_closure, validate_store, wrap_unions
+from kg.engine.fast.shapes.compiler import CompiledShapes
+from kg.engine.fast.validate import rdfs_closure, validate_store, wrap_unions
 from kg.errors import UnsupportedShape
 from kg.project.load import add_file, parse_file
 from kg.rdf.terms import rdflib_to_ox

@@ -144,7 +144,7 @@ NEIGHBOURHOOD_FROM_BYTES = 1_000_000
 def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress):
     """The fast engines' report on what ``source`` adds, or None when they cannot apply."""
     from kg.errors import UnsupportedForFastReasoning
-    from kg.engine.fast.validate import validate_files
+    from kg.ops.validate_kg import validate_files
     from kg.errors import UnsupportedShape
 
     size = sum(p.stat().st_size for p in data_dir.input_files() if p.is_file())

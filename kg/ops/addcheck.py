@@ -13,7 +13,7 @@ source of the existing triples:
    triples (a party with hundreds of memberships, an article with all its reports) is a
    *hub*: its own triples are taken but not its incoming ones.
 3. **Two validations** of that neighbourhood plus the ontology, each with its RDFS closure
-   (kg.engine.fast.validate): *before* (as the KG is) and *after* (the replaced file out, the new
+   (kg.ops.validate_kg.validate_in_store): *before* (as the KG is) and *after* (the replaced file out, the new
    file in). The addition's violations are those *after* has and *before* has not; a
    violation the KG already had is not the new file's fault.
 
@@ -21,6 +21,9 @@ The result is the same as validating the whole KG before and after when the shap
 further from a focus node than the radius allows and not through a hub's incoming triples;
 tests/test_addcheck.py compares the two on the article KG and the synthetic benchmark graph.
 ``kg add --full`` validates the whole KG instead.
+
+Layer: kg.ops. Imports kg.rdf.vocab, kg.engine (results, fast), kg.store.cache and
+kg.ops.validate_kg; pyoxigraph inside functions.
 """
 from __future__ import annotations
 
@@ -57,16 +60,17 @@ def new_violations(after: list, before: list) -> list:
 
 def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS, hub_limit: int = HUB_LIMIT,
                    progress=None, timings: dict | None = None):
-    """The violations ``source`` adds when written to ``target`` (a kg.engine.reference.validate.ValidationReport).
+    """The violations ``source`` adds when written to ``target`` (a kg.engine.results.ValidationReport).
 
-    Raises kg.engine.fast.validate.UnsupportedShape / kg.engine.fast.reason.UnsupportedForFastReasoning when
-    the shapes or data need the reference engines, and kg.errors.ParseError for a bad file.
+    Raises UnsupportedShape / UnsupportedForFastReasoning (kg.errors) when the shapes or data
+    need the reference engines, and kg.errors.ParseError for a bad file.
     """
     import pyoxigraph as ox
 
     from kg.store.cache import ensure_cache
     from kg.engine.fast.reason import load_into
-    from kg.engine.fast.validate import check_datatypes_as_written, shapes_for
+    from kg.engine.fast.literals import check_datatypes_as_written
+    from kg.engine.fast.shapes.compiler import shapes_for
     from kg.rdf.vocab import file_graph
     from kg.engine.results import ValidationReport
 
@@ -78,7 +82,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     target_graph = file_graph(data_dir.relpath(target))
     addition = ox.Store()
     load_into(addition, data_dir, source, target_graph)  # parse first: a bad file changes nothing
-    # Literals pyoxigraph would store with another datatype (xsd:byte...): as kg.engine.fast.validate
+    # Literals pyoxigraph would store with another datatype (xsd:byte...): as validate_files
     # does, refuse, and kg add validates with pyshacl.
     for path in [source] + [p for p in data_dir.data_files() if p.resolve() != Path(target).resolve()]:
         check_datatypes_as_written(Path(path).read_bytes(), str(path))
@@ -118,19 +122,14 @@ def _validate(nquads: str, compiled, ontology_graphs, data_dir) -> list:
     """Violations of a small dataset (N-Quads text) with its RDFS closure."""
     import pyoxigraph as ox
 
-    from kg.store.cache import cache_root
-    from kg.engine.fast.validate import rdfs_closure, to_violations, validate_store
+    from kg.ops.validate_kg import validate_in_store
 
     store = ox.Store()
     store.load(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     names = sorted({g.value for g in store.named_graphs()})
     data_names = [g for g in names if g not in ontology_graphs]
-    literal_types = rdfs_closure(store, list(data_dir.ontology_files()), graphs=names,
-                                 data_graphs=data_names, target_graph="urn:kg:addcheck:rdfs",
-                                 cache_dir=cache_root())
-    results = validate_store(store, compiled, graphs=names + ["urn:kg:addcheck:rdfs"],
-                             literal_types=literal_types)
-    return to_violations(store, results, data_names, names)
+    return validate_in_store(store, compiled, list(data_dir.ontology_files()), names, data_names,
+                             closure_graph="urn:kg:addcheck:rdfs")
 
 
 def _vocabulary(store, ontology_graphs) -> set[str]:

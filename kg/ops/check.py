@@ -138,11 +138,11 @@ def _query_step(query, run) -> CheckStep:
 
 def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckReport:
     """The checks that run where the data lives, on a remote SPARQL endpoint holding the
-    reasoned KG (kg push --inferred): the SHACL shapes (kg.engine.fast.validate.validate_endpoint) and
+    reasoned KG (kg push --inferred): the SHACL shapes (kg.ops.validate_kg.validate_endpoint) and
     every queries/checks/*-violation.rq. Parsing, the reasoner's consistency and the quotes
     need the files and are reported as skipped."""
     from kg.store.remote import run_remote
-    from kg.engine.fast.validate import validate_endpoint
+    from kg.ops.validate_kg import validate_endpoint
     from kg.project.catalogue import check_catalogue
 
     say = progress or (lambda message: None)

@@ -5,7 +5,7 @@ the files alone: no ontology, no KG, and no inference unless asked (``inference=
 Engines:
 
 * ``reference``: pyshacl.
-* ``fast``: the shapes translated to SPARQL on pyoxigraph (``kg.engine.fast.validate``); a shapes
+* ``fast``: the shapes translated to SPARQL (``kg.engine.fast.shapes``) on pyoxigraph; a shapes
   graph it cannot translate soundly raises ``UnsupportedShape`` naming the construct.
 * ``auto`` (the default): fast, and pyshacl where the fast path refuses (``report.fallback``
   says why).
@@ -13,6 +13,9 @@ Engines:
 The report's terms are written in full, the same on both engines: IRIs without brackets,
 literals as in N-Triples (``"5"^^<http://www.w3.org/2001/XMLSchema#int>``), blank nodes as
 ``_:`` labels, paths in SPARQL syntax with ``<IRI>``s.
+
+Layer: kg.ops. Imports kg.errors, kg.rdf (vocab, terms, io) and kg.engine (results, fast);
+rdflib, pyoxigraph and pyshacl inside functions.
 """
 from __future__ import annotations
 
@@ -20,8 +23,7 @@ from kg.rdf.vocab import SH
 
 from pathlib import Path
 
-from kg.errors import KGError
-from kg.errors import UnsupportedShape
+from kg.errors import KGError, UnsupportedShape
 from kg.engine.results import ValidationReport, Violation
 
 ENGINES = ("auto", "fast", "reference")
@@ -139,7 +141,9 @@ def without(graph, roots):
 def _fast(shapes_quads, data_quads: dict, inference: str) -> ValidationReport:
     import pyoxigraph as ox
 
-    from kg.engine.fast.validate import CompiledShapes, check_datatypes_as_written, validate_store
+    from kg.engine.fast.literals import check_datatypes_as_written
+    from kg.engine.fast.shapes.compiler import CompiledShapes
+    from kg.engine.fast.validate import validate_store
 
     if inference != "none":
         raise UnsupportedShape(f"inference={inference} on a data graph of its own is not translated")
@@ -161,7 +165,7 @@ def _fast(shapes_quads, data_quads: dict, inference: str) -> ValidationReport:
 
 
 def _full_iri(path: str | None) -> str | None:
-    """A path kg.engine.fast.validate wrote as a prefixed name (the predicate of a sh:closed or
+    """A path the fast validator wrote as a prefixed name (the predicate of a sh:closed or
     SPARQL result) -> the IRI in full, as the reference writes it; other texts unchanged."""
     import re
 
@@ -178,7 +182,7 @@ def _default_message(component: str) -> str:
 
 
 def _fast_texts(shapes) -> tuple[dict, dict]:
-    """kg.engine.fast.validate names paths and blank-node shapes by descriptions (kg.engine.reference.validate's
+    """The fast validator names paths and blank-node shapes by descriptions (kg.engine.reference.validate's
     texts); map them back to this module's texts: (path map, shape map)."""
     from rdflib import BNode, URIRef
 

@@ -312,7 +312,9 @@ def fast_report(case: Case) -> tuple[bool, set]:
     """(conforms, result keys) from kg.engine.fast.validate; raises UnsupportedShape when it refuses."""
     import pyoxigraph as ox
 
-    from kg.engine.fast.validate import CompiledShapes, check_datatypes_as_written, validate_store
+    from kg.engine.fast.literals import check_datatypes_as_written
+    from kg.engine.fast.shapes.compiler import CompiledShapes
+    from kg.engine.fast.validate import validate_store
 
     shapes = shapes_only(_parse(case.shapes, normalize=False))
     compiled = CompiledShapes.from_graph(shapes, inference="none")
