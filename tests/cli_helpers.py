@@ -22,6 +22,16 @@ def copy_data_dir(target: Path) -> Path:
     return target
 
 
+def read_graph(*paths):
+    """One rdflib graph of every file in ``paths`` (format from the file name)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for path in paths:
+        graph.parse(path)
+    return graph
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

@@ -1,22 +1,32 @@
-"""Shared fixtures for the tests: the repository's paths, one reasoned-graph cache for the
-whole run (shared by the pytest-xdist workers), and writable copies of the data directory.
+"""Shared fixtures for the tests: the repository's paths, one reasoned-graph cache and one
+10k synthetic graph for the whole run (both shared by the pytest-xdist workers), and
+writable copies of the data directory.
 
 Fixtures live here, not in a helper module: a session fixture imported into several test
 modules is a separate fixture in each, so the cache would be rebuilt once per module."""
 import fcntl
+import importlib.util
+import json
 import os
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import copy_data_dir
+from cli_helpers import ROOT, copy_data_dir
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: bench/gen.py's arguments for the tests' one synthetic graph: about 10k triples, 5 % of the
+#: facts and entities with a deliberate mistake (every kind the shapes and the reasoner tests
+#: need), some facts about the article KG's own entities (so the stored queries find them).
+SYNTHETIC_ARGS = {"target": 10000, "seed": 3, "violation_rate": 0.05, "link_kg": ROOT / "data"}
+#: The article number of the clean addition (bench/gen.py --addition): after every synthetic one.
+CLEAN_ADDITION_NUMBER = 900001
 
 
 @pytest.fixture(scope="session")
 def repo_root():
-    return REPO_ROOT
+    return ROOT
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +58,7 @@ def articles_dir(repo_root):
 
 @pytest.fixture(scope="session")
 def fixtures_dir():
-    return REPO_ROOT / "tests" / "fixtures"
+    return ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture()
@@ -61,13 +71,27 @@ def listener():
 
 
 @pytest.fixture(scope="session")
-def kg_cache(tmp_path_factory):
+def run_dir(tmp_path_factory):
+    """A folder for the whole run, the same for every xdist worker (what is built once goes here)."""
+    folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker's basetemp sits in one per-run folder
+        folder = folder.parent
+    return folder
+
+
+@contextmanager
+def locked(path: Path):
+    """Hold an exclusive lock on ``path`` (one builder at a time among the xdist workers)."""
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def kg_cache(run_dir):
     """One reasoned-graph cache ($KG_CACHE_DIR) for the run, built once under a file lock and
     shared by every xdist worker (entries are written atomically, so readers never see half)."""
-    shared_root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker's basetemp sits in one per-run folder
-        shared_root = shared_root.parent
-    cache = shared_root / "kg-cache"
+    cache = run_dir / "kg-cache"
     cache.mkdir(exist_ok=True)
     old = os.environ.get("KG_CACHE_DIR")
     os.environ["KG_CACHE_DIR"] = str(cache)
@@ -85,9 +109,8 @@ def repo(kg_cache):
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
 
-    data_dir = DataDir(REPO_ROOT)
-    with open(kg_cache / ".test-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    data_dir = DataDir(ROOT)
+    with locked(kg_cache / ".test-build.lock"):
         ensure_cache(data_dir)
     return data_dir
 
@@ -98,6 +121,48 @@ def data_copy(tmp_path, repo):
     from kg.project.paths import DataDir
 
     return DataDir(copy_data_dir(tmp_path / "kgdata"))
+
+
+@dataclass(frozen=True)
+class SyntheticGraph:
+    """The tests' synthetic data (bench/gen.py with SYNTHETIC_ARGS), as Turtle files."""
+    path: Path                 # the ~10k-triple graph (with gen.py's header comment)
+    clean_addition: Path       # one clean article about the same entities (what `kg add` gets)
+    injected: dict[str, int]   # the deliberate mistakes in ``path``, by kind
+
+
+def load_bench_gen():
+    """bench/gen.py as a module (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_synthetic(folder: Path) -> None:
+    """Generate the synthetic graph and its clean addition into ``folder``; injected.json last."""
+    gen = load_bench_gen()
+    generator = gen.Generator(**SYNTHETIC_ARGS)
+    graph = generator.run()
+    with open(folder / "synthetic.ttl", "w", encoding="utf-8") as out:
+        graph.write(out, "ttl", generator.header("test"))
+    clean = gen.Generator(**SYNTHETIC_ARGS).run_addition(CLEAN_ADDITION_NUMBER)
+    with open(folder / "clean-addition.ttl", "w", encoding="utf-8") as out:
+        clean.write(out, "ttl", "clean addition")
+    (folder / "injected.json").write_text(json.dumps(generator.injected), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def synthetic_graph(run_dir):
+    """The synthetic graph, generated once per run under a file lock and shared by every xdist
+    worker. Read-only: a test that adds it to a KG copies it into that KG's data dir."""
+    folder = run_dir / "synthetic-10k"
+    with locked(run_dir / ".synthetic-10k.lock"):
+        if not (folder / "injected.json").is_file():
+            folder.mkdir(exist_ok=True)
+            write_synthetic(folder)
+    injected = json.loads((folder / "injected.json").read_text(encoding="utf-8"))
+    return SyntheticGraph(folder / "synthetic.ttl", folder / "clean-addition.ttl", injected)
 
 
 #: The slowest modules (about a minute each on one core; `--durations` shows them), run

@@ -6,6 +6,15 @@ def row_key(row):
     return tuple("" if t is None else str(t) for t in row)
 
 
+def result_rows(result):
+    """A query result in a comparable form: sorted rows (SELECT), the boolean (ASK) or sorted triples."""
+    if result.kind == "select":
+        return sorted(map(row_key, result.rows))
+    if result.kind == "ask":
+        return result.boolean
+    return sorted(str(t) for t in result.triples)
+
+
 def example_bindings(query, everything):
     params = query.params if everything else [p for p in query.params if p.required]
     return {p.name: coerce(p, p.example) for p in params}

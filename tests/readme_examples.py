@@ -73,6 +73,7 @@ if str(TESTS) not in sys.path:
     sys.path.append(str(TESTS))
 
 import serve_helpers  # noqa: E402  (tests/serve_helpers.py: free ports, waiting, stopping servers)
+from cli_helpers import copy_data_dir  # noqa: E402
 
 #: Unset while an example runs, so a developer's environment cannot change the output.
 UNSET = ("KG_DATA_DIR", "KG_STORE", "KG_ENGINE")
@@ -214,12 +215,6 @@ def _with_ports(text: str, ports: dict[int, int], *, to_real: bool) -> str:
     return text
 
 
-def _copy_data_dir(target: Path) -> Path:
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, target / folder, ignore=shutil.ignore_patterns(".*lock", "__pycache__"))
-    return target
-
-
 def _run(example: Run, ports: dict[int, int], scratch: Path) -> str:
     args = shlex.split(_with_ports(example.cmd, ports, to_real=True))
     cwd, volatile, strip = ROOT, [str(scratch)], []
@@ -228,7 +223,7 @@ def _run(example: Run, ports: dict[int, int], scratch: Path) -> str:
     if args[0] == "kg":
         args = args[1:]
         if example.data_copy:
-            copy = _copy_data_dir(Path(tempfile.mkdtemp(dir=scratch)))
+            copy = copy_data_dir(Path(tempfile.mkdtemp(dir=scratch)))
             args = ["--data-dir", str(copy), *args]
             strip += [(f"{copy}{os.sep}", ""), (str(copy), "/path/to/mqm-kg")]
         code, out, err, both = _run_kg(args, cwd)

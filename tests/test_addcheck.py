@@ -7,11 +7,11 @@ the 10k synthetic graph with additions that touch existing nodes, labels and fil
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
+from cli_helpers import copy_data_dir
 
 from kg.ops.addcheck import check_addition, violation_key
 from kg.ops.validate_kg import validate_files
@@ -28,12 +28,6 @@ PREFIXES = """@prefix kg: <https://w3id.org/mqm-kg/id/> .
 """
 
 
-def copy_kg(tmp: Path) -> DataDir:
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, tmp / folder)
-    return DataDir(tmp)
-
-
 def keys(report) -> set:
     return {violation_key(v) for v in report.violations}
 
@@ -47,7 +41,7 @@ def expected_new(data_dir: DataDir, before: set, addition: Path, target: Path) -
 def article_kg(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("KG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    data_dir = copy_kg(tmp_path_factory.mktemp("kg"))
+    data_dir = DataDir(copy_data_dir(tmp_path_factory.mktemp("kg")))
     yield data_dir, keys(validate_files(data_dir))
     mp.undo()
 
@@ -66,24 +60,16 @@ def test_shape_fixture_as_addition_to_article_kg(article_kg, fixture, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def synthetic_kg(tmp_path_factory):
-    """The article KG plus 10k synthetic triples (with about 1 % deliberate violations)."""
+def synthetic_kg(synthetic_graph, tmp_path_factory):
+    """The article KG plus the 10k synthetic triples (conftest.py: 5 % deliberate violations)."""
     import pyoxigraph as ox
 
     mp = pytest.MonkeyPatch()
     mp.setenv("KG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     mp.setenv("KG_ENGINE", "fast")
-    data_dir = copy_kg(tmp_path_factory.mktemp("kg10k"))
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    generator = gen.Generator(10000, seed=5, link_kg=data_dir.data_dir)
-    graph = generator.run()
-    with open(data_dir.data_dir / "synthetic.ttl", "w", encoding="utf-8") as out:
-        graph.write(out, "ttl", generator.header("test"))
-    clean = gen.Generator(10000, seed=5, link_kg=data_dir.data_dir).run_addition(900001)
-    with open(data_dir.root / "clean-addition.ttl", "w", encoding="utf-8") as out:
-        clean.write(out, "ttl", "clean addition")
+    data_dir = DataDir(copy_data_dir(tmp_path_factory.mktemp("kg10k")))
+    shutil.copyfile(synthetic_graph.path, data_dir.data_dir / "synthetic.ttl")
+    shutil.copyfile(synthetic_graph.clean_addition, data_dir.root / "clean-addition.ttl")
     store = ox.Store()
     for path in data_dir.data_files():
         store.load(path=str(path), format=ox.RdfFormat.TURTLE)
@@ -160,7 +146,7 @@ def test_kg_add_blames_a_file_only_for_its_own_violations(tmp_path, monkeypatch,
 
     monkeypatch.setenv("KG_ENGINE", engine)
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
-    data_dir = copy_kg(tmp_path / "kg")
+    data_dir = DataDir(copy_data_dir(tmp_path / "kg"))
     shutil.copy(ROOT / "tests" / "fixtures" / "cli" / "bad-addition.ttl", data_dir.data_dir / "old-bad.ttl")
     existing = keys(validate(data_dir))  # with the engine under test
     assert existing

@@ -9,6 +9,7 @@ import os
 
 import pytest
 from cli_helpers import assert_clean_error, run_kg
+from query_compare import result_rows
 
 KG = "https://w3id.org/mqm-kg/id/"
 
@@ -20,16 +21,8 @@ def _param_sets(query):
     return [required] if full == required else [required, full]
 
 
-def _rows(result):
-    if result.kind == "select":
-        return sorted(tuple("" if t is None else str(t) for t in row) for row in result.rows)
-    if result.kind == "ask":
-        return result.boolean
-    return sorted(str(t) for t in result.triples)
-
-
 @pytest.fixture(scope="module")
-def persistent(repo, tmp_path_factory):  # noqa: F811
+def persistent(repo, tmp_path_factory):
     from kg.store.persistent import open_persistent
     from kg.store.cache import ensure_cache
 
@@ -38,7 +31,7 @@ def persistent(repo, tmp_path_factory):  # noqa: F811
     return path, open_persistent(entry, path), entry
 
 
-def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):  # noqa: F811
+def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):
     from kg.store.cache import open_store
     from kg.project.catalogue import catalogue, run_query
 
@@ -47,14 +40,14 @@ def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, pe
     checked = 0
     for query in catalogue(repo):
         for params in _param_sets(query):
-            on_disk = _rows(run_query(repo, query, params, store=store))
-            assert on_disk == _rows(run_query(repo, query, params, engine="rdflib")), (query.name, params)
-            assert on_disk == _rows(run_query(repo, query, params, store=default)), (query.name, params)
+            on_disk = result_rows(run_query(repo, query, params, store=store))
+            assert on_disk == result_rows(run_query(repo, query, params, engine="rdflib")), (query.name, params)
+            assert on_disk == result_rows(run_query(repo, query, params, store=default)), (query.name, params)
             checked += 1
     assert checked >= len(catalogue(repo))
 
 
-def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persistent):  # noqa: F811
+def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persistent):
     import pyoxigraph as ox
 
     from kg.store.cache import ensure_cache
@@ -71,7 +64,7 @@ def test_the_persistent_store_holds_exactly_the_reasoned_dataset(repo, persisten
     assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode("urn:kg:inferred")))) == meta["inferred"]
 
 
-def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa: F811
+def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):
     from kg.project.catalogue import catalogue
 
     path, _, _ = persistent
@@ -93,7 +86,7 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa
     assert result.exit_code == 0 and "sagheer-ahmed" in result.stdout
 
 
-def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
+def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):
     from kg.store.persistent import STORE_META, sync_store
     from kg.store.cache import ensure_cache
     from kg.project.catalogue import run_query
@@ -124,7 +117,7 @@ def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
     assert update.dropped == ["urn:kg:file:data/articles.ttl"]
 
 
-def test_the_store_refuses_a_foreign_directory(repo, tmp_path):  # noqa: F811
+def test_the_store_refuses_a_foreign_directory(repo, tmp_path):
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"\xff\xd8")
@@ -161,7 +154,7 @@ def test_credentials_are_split_from_the_url_and_redacted():
         del os.environ["KG_TEST_PASSWORD"]
 
 
-def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811
+def test_remote_query_text_binds_values_as_terms(repo):
     import pyoxigraph as ox
 
     from kg.store.remote import RemoteEndpoint
@@ -181,7 +174,7 @@ def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811
     ox.Store().query(sparql)
 
 
-def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # noqa: F811
+def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):
     from serve_helpers import free_port
 
     port = free_port()  # nothing listens there
@@ -192,7 +185,7 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # n
     assert_clean_error(result, 2, "http")
 
 
-def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):  # noqa: F811
+def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):
     from urllib.parse import urlencode
 
     from kg.project.catalogue import get_query, run_query

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 
 
 @pytest.fixture(scope="module")
-def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
+def server(repo, kg_cache, tmp_path_factory):
     srv = start_kg_serve(tmp_path_factory.mktemp("browser"), kg_cache, "--workers", "2")
     yield srv
     srv.stop()

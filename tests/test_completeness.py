@@ -29,19 +29,17 @@ is not listed: it is not part of the article bodies.
 """
 import csv
 import re
-from pathlib import Path
 
 import pytest
+from cli_helpers import ROOT
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
 
-from conftest import REPO_ROOT
-
 KG = "https://w3id.org/mqm-kg/id/"
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "completeness"
-ARTICLES_DIR = REPO_ROOT.parent / "shared" / "articles"
-DATA_DIR = REPO_ROOT / "data"
-ONTOLOGY = REPO_ROOT / "ontology" / "mqm.ttl"
+FIXTURES = ROOT / "tests" / "fixtures" / "completeness"
+ARTICLES_DIR = ROOT.parent / "shared" / "articles"
+DATA_DIR = ROOT / "data"
+ONTOLOGY = ROOT / "ontology" / "mqm.ttl"
 MQM = "https://w3id.org/mqm-kg/ontology#"
 KINDS = {"person", "organisation", "place", "date", "number", "abbreviation"}
 ENTITY_KINDS = {"person", "organisation", "place"}

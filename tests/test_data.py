@@ -5,14 +5,13 @@ from collections import defaultdict
 import pyoxigraph
 import pyshacl
 import pytest
+from cli_helpers import ROOT
 from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib.namespace import PROV, SKOS
 
-from conftest import REPO_ROOT
-
 MQM = Namespace("https://w3id.org/mqm-kg/ontology#")
 KG = "https://w3id.org/mqm-kg/id/"
-DATA_FILES = sorted((REPO_ROOT / "data").glob("*.ttl"))
+DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 
 
 @pytest.fixture(scope="module")

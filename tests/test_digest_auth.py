@@ -167,7 +167,7 @@ def _secrets(password: str) -> list[str]:
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("algorithm, like_virtuoso", [("MD5", True), ("SHA-256", True), ("MD5", False)])
-def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_server, monkeypatch, algorithm,  # noqa: F811
+def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_server, monkeypatch, algorithm,
                                                                  like_virtuoso):
     from kg.ops.push import graph_payloads
 
@@ -197,7 +197,7 @@ def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_serv
     assert "written       urn:kg:void" in again.stdout and "HTTP 204" in again.stdout
 
 
-def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, monkeypatch):  # noqa: F811
+def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, monkeypatch):
     from kg.ops.push import graph_payloads
 
     server = auth_server("digest", nonce_uses=2)
@@ -208,7 +208,7 @@ def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, mo
     assert sum(1 for r in server.requests if not r["ok"]) > 1     # several stale nonces were renewed
 
 
-def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):  # noqa: F811
+def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):
     from kg.ops.push import graph_payloads
 
     server = auth_server("basic")
@@ -224,7 +224,7 @@ def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):  # 
     assert not any(secret in _everything(result) for secret in _secrets(PASSWORD))
 
 
-def test_a_wrong_password_names_digest_and_is_never_printed(repo, auth_server, monkeypatch):  # noqa: F811
+def test_a_wrong_password_names_digest_and_is_never_printed(repo, auth_server, monkeypatch):
     server = auth_server("digest")
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", WRONG)
     result = run_kg(["push", "--endpoint", f"{server.base}/sparql-graph-crud-auth", "--user", USER,
@@ -243,7 +243,7 @@ def test_a_wrong_password_names_digest_and_is_never_printed(repo, auth_server, m
     assert [(r["auth"] or "none").split()[0] for r in server.requests] == ["none", "Digest"]
 
 
-def test_without_credentials_the_message_names_the_scheme(repo, auth_server):  # noqa: F811
+def test_without_credentials_the_message_names_the_scheme(repo, auth_server):
     for scheme, name in (("digest", "Digest"), ("basic", "Basic")):
         server = auth_server(scheme)
         result = run_kg(["push", "--endpoint", f"{server.base}/store", "--graph", "urn:kg:void"])
@@ -259,7 +259,7 @@ def test_without_credentials_the_message_names_the_scheme(repo, auth_server):  #
     assert not any(secret in _everything(result) for secret in _secrets(PASSWORD))
 
 
-def test_a_redirect_to_another_port_gets_no_credentials(repo, auth_server, monkeypatch):  # noqa: F811
+def test_a_redirect_to_another_port_gets_no_credentials(repo, auth_server, monkeypatch):
     elsewhere = auth_server("basic")
     server = auth_server("digest", redirect_to=elsewhere.base)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
@@ -276,7 +276,7 @@ def test_a_redirect_to_another_port_gets_no_credentials(repo, auth_server, monke
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA-256"])
-def test_query_endpoint_behind_digest(repo, auth_server, monkeypatch, algorithm):  # noqa: F811
+def test_query_endpoint_behind_digest(repo, auth_server, monkeypatch, algorithm):
     server = auth_server("digest", algorithm=algorithm)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
     result = run_kg(["query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--format", "json",

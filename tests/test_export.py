@@ -2,7 +2,7 @@
 import hashlib
 
 import pytest
-from cli_helpers import ROOT, run_subprocess
+from cli_helpers import run_subprocess
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 

@@ -154,7 +154,7 @@ def test_rdfxml_export_of_a_nul_literal_is_refused_naming_subject_and_predicate(
     minidom.parseString(ok.stdout)
 
 
-def test_sparql_xml_results_with_a_nul_are_refused(repo):  # noqa: F811
+def test_sparql_xml_results_with_a_nul_are_refused(repo):
     result = run_kg(["query", "-e", 'SELECT ?text WHERE { BIND("a\\u0000b" AS ?text) }', "--format", "xml"])
     assert_clean_error(result, 2, "U+0000", "?text", "row 1", "--format json")
     assert "<sparql" not in result.stdout
@@ -165,7 +165,7 @@ def test_sparql_xml_results_with_a_nul_are_refused(repo):  # noqa: F811
     assert fine.exit_code == 0 and "<literal>a\tb</literal>" in fine.stdout
 
 
-def test_construct_as_rdfxml_with_a_control_character_is_refused(repo):  # noqa: F811
+def test_construct_as_rdfxml_with_a_control_character_is_refused(repo):
     query = 'CONSTRUCT { kg:psp rdfs:comment ?c } WHERE { BIND("bell\\u0007" AS ?c) }'
     result = run_kg(["query", "-e", query, "--format", "xml"])
     assert_clean_error(result, 2, "U+0007", f"<{KG}psp>", "rdf-schema#comment", "--format ntriples")

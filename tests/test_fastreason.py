@@ -1,7 +1,6 @@
 """kg.engine.fast.reason (Nemo) gives exactly owlrl's inferences (kg.engine.reference.reason), on the article KG,
 on a 10k synthetic graph (bench/gen.py) and on every reasoning fixture; its rules follow
 the ontology file."""
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "ontology"
 #: owlrl 7's AllDifferent rule skips the last list member (see the fixture's comment): this
 #: pair of statuses merged is inconsistent for OWL 2 RL and for kg.engine.fast.reason, not for owlrl.
 OWLRL_MISSES_INCONSISTENCY = {"inconsistent-statuses-merged.ttl"}
-
-
-def load_gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def owlrl_reference(paths):
@@ -61,17 +53,12 @@ def test_article_kg_same_as_owlrl(repo_data):
 
 
 @pytest.fixture(scope="module")
-def synthetic_10k(tmp_path_factory):
-    """10k triples with 5 % deliberate mistakes: merged people (functional org:member),
-    persons typed as parties (disjointness), misspelt links, bad literals..."""
-    gen = load_gen()
-    path = tmp_path_factory.mktemp("gen") / "10k.ttl"
-    generator = gen.Generator(10000, seed=3, violation_rate=0.05)
-    graph = generator.run()
-    with open(path, "w", encoding="utf-8") as out:
-        graph.write(out, "ttl", generator.header("test"))
-    assert generator.injected.get("membership-two-members") and generator.injected.get("person-also-party")
-    return path
+def synthetic_10k(synthetic_graph):
+    """10k triples with 5 % deliberate mistakes (conftest.py): merged people (functional
+    org:member), persons typed as parties (disjointness), misspelt links, bad literals..."""
+    injected = synthetic_graph.injected
+    assert injected.get("membership-two-members") and injected.get("person-also-party")
+    return synthetic_graph.path
 
 
 def test_synthetic_10k_same_as_owlrl(synthetic_10k):

@@ -1,7 +1,6 @@
 """kg.engine.fast.validate (shapes -> SPARQL on pyoxigraph) reports the same (focus node, path,
 constraint component) set as pyshacl with the shapes' inference mode, on the article KG,
 on every shape fixture and on a 10k synthetic graph; what it cannot translate, it refuses."""
-import importlib.util
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -92,16 +91,8 @@ def test_valid_fixture_conforms():
     assert fast_keys([FIXTURES / "valid.ttl"]) == set() == pyshacl_keys([FIXTURES / "valid.ttl"])
 
 
-def test_synthetic_10k_same_as_pyshacl(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    generator = gen.Generator(10000, seed=3, violation_rate=0.05)
-    graph = generator.run()
-    path = tmp_path / "10k.ttl"
-    with open(path, "w", encoding="utf-8") as out:
-        graph.write(out, "ttl", generator.header("test"))
-    keys = assert_same([path])
+def test_synthetic_10k_same_as_pyshacl(synthetic_graph):
+    keys = assert_same([synthetic_graph.path])
     components = {c.rsplit("#", 1)[1] for _f, _p, c in keys}
     assert {"MinCountConstraintComponent", "MaxCountConstraintComponent", "DatatypeConstraintComponent",
             "SPARQLConstraintComponent", "DisjointConstraintComponent"} <= components
@@ -179,7 +170,7 @@ def test_wrap_unions_keeps_the_query_and_its_scope():
 
 def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
     """kg.engine.reference.validate.validate with KG_ENGINE=fast gives the report the reference engine gives."""
-    import shutil
+    from cli_helpers import copy_data_dir
 
     from kg.ops.add import add_file
     from kg.project.paths import DataDir
@@ -196,9 +187,7 @@ def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
     assert sorted(map(key, reports["fast"].violations)) == sorted(map(key, reports["reference"].violations))
     assert not reports["fast"].conforms and reports["fast"].violations
 
-    copy = tmp_path / "kg"
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, copy / folder)
+    copy = copy_data_dir(tmp_path / "kg")
     monkeypatch.setenv("KG_ENGINE", "fast")
     before = sorted(p.name for p in (copy / "data").iterdir())
     result = add_file(DataDir(copy), bad)

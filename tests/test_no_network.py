@@ -74,7 +74,7 @@ def hostile_queries(port: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
+def server(repo, kg_cache, tmp_path_factory):
     srv = start_kg_serve(tmp_path_factory.mktemp("serve-nonet"), kg_cache, "--timeout", "5", "--workers", "2")
     yield srv
     srv.stop()
@@ -110,7 +110,7 @@ def test_kg_serve_runs_no_hostile_query(server, listener, how):
     assert status == 200 and b"true" in body
 
 
-def test_a_stored_query_with_service_is_refused_by_kg_query_and_kg_check(tmp_path, listener, repo):  # noqa: F811
+def test_a_stored_query_with_service_is_refused_by_kg_query_and_kg_check(tmp_path, listener, repo):
     port = listener.port
     root = copy_data_dir(tmp_path / "kg")
     service = f"SERVICE <http://{HOST}:{port}/sparql> {{ ?a ?b ?c }}"
@@ -130,7 +130,7 @@ def test_a_stored_query_with_service_is_refused_by_kg_query_and_kg_check(tmp_pat
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_kg_query_refuses_service_and_remote_from(listener, repo, engine):  # noqa: F811
+def test_kg_query_refuses_service_and_remote_from(listener, repo, engine):
     port = listener.port
     for query in hostile_queries(port):
         result = run_kg(["query", "--engine", engine, "-e", query])
@@ -145,7 +145,7 @@ def test_kg_query_refuses_service_and_remote_from(listener, repo, engine):  # no
     assert listener.connections() == 0
 
 
-def test_allow_service_does_connect(repo):  # noqa: F811
+def test_allow_service_does_connect(repo):
     """The listener would see a real federated query: the refusals above are the check's doing."""
     import threading
 
@@ -224,7 +224,7 @@ mqmsh:PhoneHomeShape
 
 
 @pytest.mark.parametrize("engine", ["fast", "reference"])
-def test_a_shapes_file_with_service_connects_nowhere(tmp_path, listener, repo, engine):  # noqa: F811
+def test_a_shapes_file_with_service_connects_nowhere(tmp_path, listener, repo, engine):
     """Both validators refuse a SPARQL constraint with SERVICE (the fast one never translates it)."""
     port = listener.port
     root = copy_data_dir(tmp_path / "kg")

@@ -6,6 +6,7 @@ from pathlib import Path
 import owlrl
 import pyoxigraph
 import pytest
+from cli_helpers import read_graph
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SKOS
@@ -19,13 +20,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ontology"
 INCONSISTENT = sorted(FIXTURES.glob("inconsistent-*.ttl"))
 TERM_TYPES = [OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
               RDF.Property, SKOS.Concept, SKOS.ConceptScheme]
-
-
-def read(*paths):
-    graph = Graph()
-    for path in paths:
-        graph.parse(path)
-    return graph
 
 
 def closure(graph):
@@ -75,12 +69,12 @@ def inconsistencies(closed):
 
 @pytest.fixture(scope="module")
 def ontology(ontology_path):
-    return read(ontology_path)
+    return read_graph(ontology_path)
 
 
 @pytest.fixture(scope="module")
 def reasoned_fixture(ontology_path):
-    return closure(read(ontology_path, FIXTURES / "reasoning.ttl"))
+    return closure(read_graph(ontology_path, FIXTURES / "reasoning.ttl"))
 
 
 # --- parsing and annotations --------------------------------------------------
@@ -88,7 +82,7 @@ def reasoned_fixture(ontology_path):
 @pytest.mark.parametrize("name", ["mqm.ttl", "shapes.ttl"])
 def test_parses_with_rdflib_and_strict_pyoxigraph(name, repo_root):
     path = repo_root / "ontology" / name
-    assert len(read(path)) > 0
+    assert len(read_graph(path)) > 0
     triples = list(pyoxigraph.parse(path=path, format=pyoxigraph.RdfFormat.TURTLE, lenient=False))
     assert len(triples) > 0
 
@@ -146,12 +140,12 @@ def test_no_owl_imports(ontology):
 
 @pytest.mark.parametrize("path", INCONSISTENT, ids=lambda path: path.stem)
 def test_inconsistent_fixture_is_caught(path, ontology_path):
-    assert inconsistencies(closure(read(ontology_path, path)))
+    assert inconsistencies(closure(read_graph(ontology_path, path)))
 
 
 def test_owlrl_alone_misses_the_last_all_different_member(ontology_path):
     """Why inconsistencies() checks AllDifferent itself (owlrl 7, rule eq-diff2)."""
-    closed = closure(read(ontology_path, FIXTURES / "inconsistent-statuses-merged.ttl"))
+    closed = closure(read_graph(ontology_path, FIXTURES / "inconsistent-statuses-merged.ttl"))
     assert not list(closed.subjects(RDF.type, OWLRL_ERROR.ErrorMessage))
     assert inconsistencies(closed)
 
@@ -161,7 +155,7 @@ def test_reasoning_fixture_is_consistent(reasoned_fixture):
 
 
 def test_ontology_and_data_closure_is_consistent(ontology_path, data_files):
-    closed = closure(read(ontology_path, *data_files))
+    closed = closure(read_graph(ontology_path, *data_files))
     assert not inconsistencies(closed)
     merged = sorted((str(a), str(b)) for a, b in closed.subject_objects(OWL.sameAs) if a != b)
     assert not merged, f"the reasoner merged resources (a functional property with two values?): {merged[:10]}"

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cli_helpers import assert_clean_error, run_kg
+from query_compare import result_rows
 from serve_helpers import HOST, free_port, http, oxigraph_binary, start_oxigraph
 
 pytestmark = pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph server is not installed "
@@ -33,15 +34,7 @@ def _count(server, query: str) -> int:
     return int(doc["results"]["bindings"][0]["n"]["value"])
 
 
-def _rows(result):
-    if result.kind == "select":
-        return sorted(tuple("" if t is None else str(t) for t in row) for row in result.rows)
-    if result.kind == "ask":
-        return result.boolean
-    return sorted(str(t) for t in result.triples)
-
-
-def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
+def test_push_then_every_stored_query_matches(oxigraph, repo):
     from kg.store.remote import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
     from kg.project.catalogue import catalogue, run_query
@@ -64,7 +57,7 @@ def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
         for params in ([required, full] if full != required else [required]):
             local = run_query(repo, query, params)
             remote = run_remote(repo, query, params, endpoint)
-            assert _rows(remote) == _rows(local), (query.name, params)
+            assert result_rows(remote) == result_rows(local), (query.name, params)
             checked += 1
     assert checked > len(catalogue(repo))
     # The same through the command line, in a W3C format.
@@ -80,7 +73,7 @@ def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
     assert construct.exit_code == 0 and "<https://w3id.org/mqm-kg/id/psp>" in construct.stdout
 
 
-def test_pushing_twice_gives_the_same_store(oxigraph, repo):  # noqa: F811
+def test_pushing_twice_gives_the_same_store(oxigraph, repo):
     for _ in range(2):
         assert run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"]).exit_code == 0
     first = _count(oxigraph, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -91,7 +84,7 @@ def test_pushing_twice_gives_the_same_store(oxigraph, repo):  # noqa: F811
     assert skolem > 0      # the ontology's blank nodes, as stable IRIs
 
 
-def test_push_one_graph_and_unknown_graphs(oxigraph, repo):  # noqa: F811
+def test_push_one_graph_and_unknown_graphs(oxigraph, repo):
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--graph", "urn:kg:void", "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -100,7 +93,7 @@ def test_push_one_graph_and_unknown_graphs(oxigraph, repo):  # noqa: F811
     assert_clean_error(result, 2, "urn:kg:nope", "not a graph of the KG")
 
 
-def test_unreachable_server_reports_every_graph_and_exits_2(repo):  # noqa: F811
+def test_unreachable_server_reports_every_graph_and_exits_2(repo):
     port = free_port()
     started = time.monotonic()
     result = run_kg(["push", "--endpoint", f"http://admin:pa55word@{HOST}:{port}/store", "--retries", "1",
@@ -168,7 +161,7 @@ def fake_store():
         server.close()
 
 
-def test_retries_on_server_errors_then_succeeds(repo, fake_store):  # noqa: F811
+def test_retries_on_server_errors_then_succeeds(repo, fake_store):
     store = fake_store(lambda graph, attempt: (503, 0) if attempt == 1 else (204, 0))
     result = run_kg(["push", "--endpoint", store.url, "--retries", "2", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -177,7 +170,7 @@ def test_retries_on_server_errors_then_succeeds(repo, fake_store):  # noqa: F811
     assert all(r["type"] == "application/n-triples" for r in store.requests)
 
 
-def test_bounded_retries_and_partial_failure(repo, fake_store):  # noqa: F811
+def test_bounded_retries_and_partial_failure(repo, fake_store):
     def behaviour(graph, attempt):
         if graph == "urn:kg:file:data/articles.ttl":
             return 500, 0               # always fails: retried, then reported
@@ -199,7 +192,7 @@ def test_bounded_retries_and_partial_failure(repo, fake_store):  # noqa: F811
     assert "not written: urn:kg:file:data/articles.ttl, urn:kg:file:data/entities.ttl" in result.stdout
 
 
-def test_per_request_timeout(repo, fake_store):  # noqa: F811
+def test_per_request_timeout(repo, fake_store):
     store = fake_store(lambda graph, attempt: (204, 3))   # answers after 3 s
     started = time.monotonic()
     result = run_kg(["push", "--endpoint", store.url, "--graph", "urn:kg:void", "--timeout", "0.5",
@@ -210,7 +203,7 @@ def test_per_request_timeout(repo, fake_store):  # noqa: F811
     assert len(store.requests) == 2
 
 
-def test_credentials_are_sent_but_never_printed(repo, fake_store, monkeypatch):  # noqa: F811
+def test_credentials_are_sent_but_never_printed(repo, fake_store, monkeypatch):
     store = fake_store(lambda graph, attempt: (401, 0))
     url = store.url.replace("http://", "http://alice:Sup3r-S3cret@")
     result = run_kg(["push", "--endpoint", url, "--graph", "urn:kg:void"])

@@ -1,11 +1,10 @@
 """Every stored SELECT gives the same rows on the fast store (Nemo reasoning, pyoxigraph) and
 on rdflib over 10k synthetic triples linked to the article KG (its own module, so that pytest-xdist
 runs it beside the catalogue tests rather than after them)."""
-import importlib.util
 import shutil
 
 import pytest
-from cli_helpers import ROOT
+from cli_helpers import copy_data_dir
 from query_compare import example_bindings, same_rows
 
 from kg.store.cache import ensure_cache
@@ -14,18 +13,11 @@ from kg.project.catalogue import cached_rdflib_dataset, catalogue
 
 
 @pytest.fixture(scope="module")
-def synthetic_10k(tmp_path_factory):
-    """10k synthetic triples linked to the article KG (bench/gen.py --link-kg), reasoned on the
+def synthetic_10k(synthetic_graph, tmp_path_factory):
+    """The article KG plus the 10k synthetic triples linked to it (conftest.py), reasoned on the
     fast path (Nemo, pyoxigraph store) in a data dir of their own."""
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    root = tmp_path_factory.mktemp("kg10k")
-    for folder in ("ontology", "queries", "data"):
-        shutil.copytree(ROOT / folder, root / folder)
-    generator = gen.Generator(10000, seed=1, link_kg=ROOT / "data")
-    with open(root / "data" / "synthetic.ttl", "w", encoding="utf-8") as out:
-        generator.run().write(out, "ttl", generator.header("test"))
+    root = copy_data_dir(tmp_path_factory.mktemp("kg10k"))
+    shutil.copyfile(synthetic_graph.path, root / "data" / "synthetic.ttl")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KG_CACHE_DIR", str(root / "cache"))
         patch.setenv("KG_ENGINE", "fast")

@@ -35,7 +35,7 @@ CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s a <http://xmlns.com/foaf/0.1/Perso
 
 
 @pytest.fixture(scope="module")
-def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
+def server(repo, kg_cache, tmp_path_factory):
     srv = start_kg_serve(tmp_path_factory.mktemp("serve"), kg_cache, "--timeout", str(TIMEOUT),
                          "--max-rows", str(MAX_ROWS), "--workers", "3")
     yield srv
@@ -43,7 +43,7 @@ def server(repo, kg_cache, tmp_path_factory):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def local(repo):  # noqa: F811
+def local(repo):
     from kg.store.cache import open_store
 
     store = open_store(repo)
@@ -442,7 +442,7 @@ def test_entity_negotiation_errors(server):
     assert status == 200 and b"Instances" in body
 
 
-def test_home_page_and_stored_queries_from_the_browser(server, repo):  # noqa: F811
+def test_home_page_and_stored_queries_from_the_browser(server, repo):
     from kg.project.catalogue import catalogue
 
     status, _, body = http("GET", server.base + "/", headers={"Accept": "text/html"})

@@ -77,7 +77,7 @@ CAP_TIMEOUT = 25.0
 
 
 @pytest.fixture(scope="module")
-def capped(repo, kg_cache, tmp_path_factory):  # noqa: F811
+def capped(repo, kg_cache, tmp_path_factory):
     srv = start_kg_serve(tmp_path_factory.mktemp("serve-capped"), kg_cache, "--workers", "2",
                          "--timeout", str(CAP_TIMEOUT), "--max-memory", str(CAP_MB))
     yield srv
@@ -129,7 +129,7 @@ PER_CLIENT = 4
 
 
 @pytest.fixture(scope="module")
-def fair(repo, kg_cache, tmp_path_factory):  # noqa: F811
+def fair(repo, kg_cache, tmp_path_factory):
     srv = start_kg_serve(tmp_path_factory.mktemp("serve-fair"), kg_cache, "--workers", "3",
                          "--timeout", str(FAIR_TIMEOUT), "--per-client", str(PER_CLIENT))
     yield srv

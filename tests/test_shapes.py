@@ -12,6 +12,7 @@ from pathlib import Path
 import owlrl
 import pyshacl
 import pytest
+from cli_helpers import read_graph
 from rdflib import Graph, Namespace, RDF, URIRef
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -39,13 +40,6 @@ def expected_message(path, inference="rdfs"):
     return match.group(1).strip()
 
 
-def read(*paths):
-    graph = Graph()
-    for path in paths:
-        graph.parse(path)
-    return graph
-
-
 def validate(data, shapes, inference="rdfs"):
     """Return (conforms, set of result messages)."""
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference=inference, advanced=True)
@@ -62,13 +56,13 @@ def owlrl_closure(graph):
 
 @pytest.fixture(scope="module")
 def shapes(shapes_path):
-    return read(shapes_path)
+    return read_graph(shapes_path)
 
 
 @pytest.fixture(scope="module")
 def world(ontology_path):
     """The ontology and the valid fixture: what every failing fixture adds its mistake to."""
-    return read(ontology_path, VALID)
+    return read_graph(ontology_path, VALID)
 
 
 def with_fixture(world, path):
@@ -193,7 +187,7 @@ def test_every_message_fires_on_some_fixture(shapes, results):
 
 def test_every_ontology_term_the_shapes_use_is_declared(shapes, ontology_path):
     """A misspelt mqm: path or class in the shapes would make a rule that never fires."""
-    ontology = read(ontology_path)
+    ontology = read_graph(ontology_path)
     declared = {str(term) for term in ontology.subjects(RDF.type, None)}
     used = {str(node) for triple in shapes for node in triple
             if isinstance(node, URIRef) and str(node).startswith(MQM)}
