@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from kg.store.backends import PASSWORD_ENV_VAR, Credentials, _reason, auth_problem, http_request, scrub, split_credentials
+from kg.config import DEFAULTS, Settings
 from kg.errors import EndpointError
 from kg.errors import KGError
 
@@ -100,14 +101,15 @@ def skolemise_triples(triples) -> list:
     return [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
 
 
-def graph_payloads(data_dir, *, inferred: bool = False, only=None, progress=None) -> dict[str, tuple[int, bytes]]:
+def graph_payloads(data_dir, *, inferred: bool = False, only=None, settings: Settings = DEFAULTS,
+                   progress=None) -> dict[str, tuple[int, bytes]]:
     """``{graph IRI: (triples, sorted N-Triples bytes)}`` to push (the cache entry is fully
     checked first: a damaged one is rebuilt, never pushed in part)."""
     from kg.ops.export import export_triples
 
     import pyoxigraph as ox
 
-    graphs = export_triples(data_dir, inferred=inferred, progress=progress)
+    graphs = export_triples(data_dir, inferred=inferred, settings=settings, progress=progress)
     if only:
         unknown = sorted(set(only) - set(graphs))
         if unknown:
@@ -161,8 +163,8 @@ def put_graph(endpoint: str, graph: str, payload: bytes, *, creds: Credentials |
 
 
 def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: str | None = None,
-         password_env: str | None = None, timeout: float = 30.0, retries: int = 3, progress=None,
-         sleep=time.sleep) -> PushReport:
+         password_env: str | None = None, timeout: float = 30.0, retries: int = 3, settings: Settings = DEFAULTS,
+         progress=None, sleep=time.sleep) -> PushReport:
     """Upload the KG's graphs to a Graph Store Protocol ``endpoint``; never raises for
     network failures (they are in the report), raises KGError for usage errors."""
     from kg.store.backends import redact
@@ -173,7 +175,7 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
     password_env = password_env or PASSWORD_ENV_VAR
     url, creds = split_credentials(endpoint, user=user, password_env=password_env)
     report = PushReport(redact(url))
-    payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, progress=progress)
+    payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, settings=settings, progress=progress)
     give_up = None   # why the graphs after this one are not attempted
     for name, (count, payload) in payloads.items():
         if give_up:

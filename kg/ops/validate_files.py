@@ -20,6 +20,7 @@ from kg.rdf.vocab import SH
 
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.errors import KGError
 from kg.errors import UnsupportedShape
 from kg.engine.results import ValidationReport, Violation
@@ -28,8 +29,10 @@ ENGINES = ("auto", "fast", "reference")
 INFERENCES = ("none", "rdfs")
 
 
-def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none") -> ValidationReport:
-    """Validate the union of ``files`` against the shapes in ``shapes_path``.
+def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none",
+                         max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING) -> ValidationReport:
+    """Validate the union of ``files`` against the shapes in ``shapes_path``; every file at
+    most ``max_bytes`` big and ``max_nesting`` deep (kg.config.Settings holds the user's limits).
 
     Raises ParseError for an unreadable file, UnsupportedShape when ``engine="fast"`` cannot
     translate the shapes, ShapesError when pyshacl cannot use them.
@@ -41,8 +44,9 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     if not files:
         raise KGError("no data files given", hint="kg validate --shapes SHAPES.ttl FILE...")
     paths = [Path(f) for f in files]
-    shapes_quads = _quads(Path(shapes_path))  # size, safety, nesting, HTML, JSON-LD drops, no triples
-    data_quads = {path: _quads(path) for path in paths}
+    limits = {"max_bytes": max_bytes, "max_nesting": max_nesting}
+    shapes_quads = _quads(Path(shapes_path), **limits)  # size, safety, nesting, HTML, JSON-LD drops, no triples
+    data_quads = {path: _quads(path, **limits) for path in paths}
     data = _rdflib_graph(q for quads in data_quads.values() for q in quads)
     origin: dict = {}
     for path, quads in data_quads.items():  # where a focus node comes from
@@ -76,11 +80,12 @@ def _with_origin(report: ValidationReport, origin: dict) -> ValidationReport:
 
 # -- the engines ---------------------------------------------------------------
 
-def _quads(path: Path) -> list:
+def _quads(path: Path, *, max_bytes: int | None, max_nesting: int) -> list:
     """The file's quads (pyoxigraph), relative IRIs resolved against the file's own URI."""
     from kg.rdf.io import parse_quads
 
-    return parse_quads(path, require_triples=True, base_iri=path.resolve().as_uri())
+    return parse_quads(path, require_triples=True, base_iri=path.resolve().as_uri(), max_bytes=max_bytes,
+                       max_nesting=max_nesting)
 
 
 def _rdflib_graph(quads, *, keep_lexical: bool = False):

@@ -46,13 +46,12 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from kg.errors import EndpointError, StoreError
+from kg.store.cache import GRAPH_OF_LINE
 from kg.rdf.vocab import PREFIXES
 
-STORE_ENV_VAR = "KG_STORE"
 PASSWORD_ENV_VAR = "KG_ENDPOINT_PASSWORD"
 STORE_META = "kg-store.json"
 STORE_DIR = "oxigraph"
-_GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")
 
 
 # ---------------------------------------------------------------------------
@@ -105,7 +104,7 @@ def _graphs_of(nquads: Path) -> dict[str, list[str]]:
     graphs: dict[str, list[str]] = {}
     with open(nquads, encoding="utf-8") as handle:
         for line in handle:
-            match = _GRAPH_OF_LINE.search(line)
+            match = GRAPH_OF_LINE.search(line)
             if not match:
                 raise StoreError(f"{nquads}: a quad without a named graph: {line[:120]!r}")
             graphs.setdefault(match.group(1), []).append(line)
@@ -200,11 +199,6 @@ def open_persistent(entry, path, *, progress=None):
         return ox.Store.read_only(str(report.path / STORE_DIR))
     except OSError as exc:
         raise StoreError(f"--store {report.path}: cannot open the store: {exc}") from None
-
-
-def configured_store() -> str | None:
-    """The persistent store chosen with ``kg --store`` / ``$KG_STORE`` (None: the default)."""
-    return os.environ.get(STORE_ENV_VAR) or None
 
 
 # ---------------------------------------------------------------------------

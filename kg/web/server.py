@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kg import __version__
+from kg.config import DEFAULTS, Settings
 from kg.rdf.vocab import KG, PREFIXES
 from kg.web import guard
 from kg.web.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS, by_key, choose, content_type
@@ -465,16 +466,16 @@ def serialise_triples(triples, key: str) -> bytes:
 # Starting the server
 # ---------------------------------------------------------------------------
 
-def resolve_store_path(data_dir, *, progress=None) -> str:
-    """The store to serve: the persistent one (``kg --store``) brought up to date, else the cache's."""
-    from kg.store.backends import configured_store, store_path, sync_store
+def resolve_store_path(data_dir, *, settings: Settings = DEFAULTS, progress=None) -> str:
+    """The store to serve: the persistent one (``settings.store``, ``kg --store``) brought up
+    to date, else the cache's."""
+    from kg.store.backends import store_path, sync_store
     from kg.store.cache import ensure_cache
 
-    entry = ensure_cache(data_dir, progress=progress)
-    configured = configured_store()
-    if configured:
-        sync_store(entry, configured, progress=progress)
-        return str(store_path(configured))
+    entry = ensure_cache(data_dir, settings=settings, progress=progress)
+    if settings.store is not None:
+        sync_store(entry, settings.store, progress=progress)
+        return str(store_path(settings.store))
     return str(entry.store_path)
 
 
@@ -491,15 +492,18 @@ def list_graphs(store_path: str) -> list:
         del store
 
 
-def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None) -> KGServer:
-    """Start the worker pool and bind the HTTP server (not yet serving)."""
+def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None,
+                kg_settings: Settings = DEFAULTS) -> KGServer:
+    """Start the worker pool and bind the HTTP server (not yet serving). ``kg_settings``:
+    kg.config.Settings (the cache the search index is built in)."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     graphs = list_graphs(store_path)
     from kg.ops.search import search_index
 
     config = {"store_path": store_path, "data_root": str(data_dir.root), "max_rows": settings.max_rows,
               "graphs": graphs, "max_memory_mb": settings.max_memory,
-              "search_index": str(search_index(data_dir))}  # built here: the workers only read it
+              # built here: the workers only read it
+              "search_index": str(search_index(data_dir, settings=kg_settings))}
     pool = WorkerPool(config, size=settings.workers, timeout=settings.timeout, per_client=settings.per_client,
                       log=log)
     try:
@@ -518,10 +522,11 @@ def network_notice(isolation: dict) -> str:
             "SERVICE and remote FROM out")
 
 
-def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready=None) -> None:
+def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready=None,
+          kg_settings: Settings = DEFAULTS) -> None:
     """Serve until SIGINT / SIGTERM. ``ready(server)`` is called once the socket is bound."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    server = make_server(data_dir, store_path, settings, log=log)
+    server = make_server(data_dir, store_path, settings, log=log, kg_settings=kg_settings)
     stop = threading.Event()
 
     def on_signal(signum, frame):

@@ -57,6 +57,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.errors import KGError, UnsupportedShape
 from kg.rdf.sparql import may_use_service
 
@@ -924,14 +925,14 @@ def _where_brace(text: str) -> int:
 # ---------------------------------------------------------------------------
 
 def rdfs_closure(store, ontology_paths, *, graphs, data_graphs, target_graph: str,
-                 cache_dir=None) -> list:
+                 cache_dir=None, max_nesting: int = DEFAULT_MAX_NESTING) -> list:
     """Add the RDFS closure pyshacl's ``inference="rdfs"`` computes to ``target_graph`` of
     ``store``; return the (literal, class) pairs a range gave (term texts)."""
     import pyoxigraph as ox
 
     from kg.engine.fast.reason import reason_store, tbox_for
 
-    tbox = tbox_for(ontology_paths, cache_dir=cache_dir, profile="rdfs")
+    tbox = tbox_for(ontology_paths, cache_dir=cache_dir, profile="rdfs", max_nesting=max_nesting)
     result = reason_store(store, tbox, graphs=graphs, data_graphs=data_graphs, sort=False)
     if result.turtle:
         store.load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(target_graph))
@@ -1155,23 +1156,26 @@ def _fill(message: str, row, variables) -> str:
 # kg validate / kg add on the fast engines
 # ---------------------------------------------------------------------------
 
-_COMPILED: dict[str, CompiledShapes] = {}
+#: Shapes translated in this process, keyed by the SHA-256 of the shapes file's bytes (and
+#: the nesting limit it was parsed under): changed shapes have another key, so an entry is
+#: never stale.
+_COMPILED: dict[tuple[str, int], CompiledShapes] = {}
 
 
-def compiled_shapes(shapes_path) -> CompiledShapes:
+def compiled_shapes(shapes_path, *, max_nesting: int = DEFAULT_MAX_NESTING) -> CompiledShapes:
     """The shapes file translated (memoised by its bytes)."""
     import hashlib
 
     from kg.project.load import parse_file
 
     data = shapes_path.read_bytes()
-    key = hashlib.sha256(data).hexdigest()
+    key = (hashlib.sha256(data).hexdigest(), max_nesting)
     if key not in _COMPILED:
-        _COMPILED[key] = CompiledShapes.from_graph(parse_file(shapes_path))
+        _COMPILED[key] = CompiledShapes.from_graph(parse_file(shapes_path, max_nesting=max_nesting))
     return _COMPILED[key]
 
 
-def shapes_for(data_dir):
+def shapes_for(data_dir, *, max_nesting: int = DEFAULT_MAX_NESTING):
     """(inference, compiled shapes or None when the data dir has no shapes file).
 
     Raises UnsupportedShape when the shapes ask for an inference other than rdfs.
@@ -1183,28 +1187,32 @@ def shapes_for(data_dir):
         return inference, None
     if inference != "rdfs":
         raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
-    return inference, compiled_shapes(data_dir.shapes_file)
+    return inference, compiled_shapes(data_dir.shapes_file, max_nesting=max_nesting)
 
 
-def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=None, timings: dict | None = None):
-    """kg.engine.reference.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
+def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=None, timings: dict | None = None,
+                   cache_dir=None, max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING):
+    """kg.ops.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
     in an in-memory store, with the RDFS closure, against the translated shapes.
 
     ``aliases``: {file: path it is named after} (kg add names the new file's graph after
-    its target in data/). Returns a kg.engine.reference.validate.ValidationReport (``results_graph`` is None). Raises
-    UnsupportedShape / kg.engine.fast.reason.UnsupportedForFastReasoning when it cannot apply.
+    its target in data/). ``cache_dir``: where the ontology's RDFS closure is kept between
+    runs; ``max_bytes``: the size limit of ``files`` (the KG's own files have none);
+    ``max_nesting``: every file's nesting limit. Returns a kg.engine.results.ValidationReport
+    (``results_graph`` is None). Raises UnsupportedShape / UnsupportedForFastReasoning when
+    it cannot apply.
     """
     from pathlib import Path
 
     import pyoxigraph as ox
 
-    from kg.store.cache import cache_root
-    from kg.engine.fast.reason import load_into
+    from kg.project.load import size_limit
+    from kg.rdf.io import load_into_store
     from kg.rdf.vocab import file_graph
     from kg.engine.results import ValidationReport
 
     say = progress or (lambda message: None)
-    inference, compiled = shapes_for(data_dir)
+    inference, compiled = shapes_for(data_dir, max_nesting=max_nesting)
     if compiled is None:
         return ValidationReport(conforms=True, inference=inference)
     start = time.perf_counter()
@@ -1219,14 +1227,14 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
         check_datatypes_as_written(Path(path).read_bytes(), str(path))
     for path in ontology + data:
         name = file_graph(data_dir.relpath(aliases.get(path, path)))
-        load_into(store, data_dir, path, name)
+        load_into_store(store, path, name, max_bytes=size_limit(data_dir, path, max_bytes), max_nesting=max_nesting)
         names.append(name)
         if path not in ontology:
             data_names.append(name)
     mark = time.perf_counter()
     say("RDFS closure (the shapes' inference mode) ...")
     literal_types = rdfs_closure(store, ontology, graphs=names, data_graphs=data_names,
-                                 target_graph="urn:kg:fastvalidate:rdfs", cache_dir=cache_root())
+                                 target_graph="urn:kg:fastvalidate:rdfs", cache_dir=cache_dir, max_nesting=max_nesting)
     closed = time.perf_counter()
     say(f"validating ({len(compiled.queries)} queries) ...")
     results = validate_store(store, compiled, graphs=names + ["urn:kg:fastvalidate:rdfs"],
@@ -1324,13 +1332,3 @@ def _value_text(text: str, shorten) -> str:
     if text.startswith("<") and text.endswith(">"):
         return shorten(text[1:-1])
     return _plain_text(text)
-
-
-def fast_or_none(data_dir, files=(), *, replaced=(), aliases=None, progress=None):
-    """validate_files, or None when the shapes or data need the reference engines."""
-    from kg.errors import UnsupportedForFastReasoning
-
-    try:
-        return validate_files(data_dir, files, replaced=replaced, aliases=aliases, progress=progress)
-    except (UnsupportedShape, UnsupportedForFastReasoning):
-        return None
