@@ -9,7 +9,7 @@ gets ``DEFAULTS`` (no environment variable is consulted).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -56,7 +56,8 @@ def normalise_setting(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where kg reads and writes, which engine it prefers, and its input limits."""
+    """Where kg reads and writes, which engine it prefers, and its input limits (frozen: a
+    variant is ``dataclasses.replace(settings, engine="reference")``)."""
 
     data_dir: str | None = None
     """``--data-dir``: the data dir to use (None: found, see kg.project.paths.resolve_data_dir)."""
@@ -113,10 +114,6 @@ class Settings:
         if values.get("store") is not None:
             values["store"] = Path(os.path.abspath(os.path.expanduser(str(values["store"]))))
         return cls(**values)
-
-    def but(self, **changes) -> "Settings":
-        """A copy with ``changes`` (e.g. ``settings.but(engine="reference")``)."""
-        return replace(self, **changes)
 
 
 def _whole_number(name: str, text: str, expected: str, *, minimum: int) -> int:

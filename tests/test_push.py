@@ -41,14 +41,14 @@ def _rows(result):
     return sorted(str(t) for t in result.triples)
 
 
-def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
+def test_push_then_every_stored_query_matches(oxigraph, repo, settings):  # noqa: F811
     from kg.store.backends import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
     from kg.project.catalogue import catalogue, run_query
 
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"])
     assert result.exit_code == 0, result.output
-    payloads = graph_payloads(repo, inferred=True)
+    payloads = graph_payloads(repo, inferred=True, settings=settings)
     for name, (count, _) in payloads.items():
         assert f"written       {name}  ({count} triples" in result.stdout
     assert "Pushed" in result.stdout
@@ -62,7 +62,7 @@ def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
         required = {p.name: p.example for p in query.params if p.required}
         full = {p.name: p.example for p in query.params}
         for params in ([required, full] if full != required else [required]):
-            local = run_query(repo, query, params)
+            local = run_query(repo, query, params, settings=settings)
             remote = run_remote(repo, query, params, endpoint)
             assert _rows(remote) == _rows(local), (query.name, params)
             checked += 1

@@ -8,6 +8,7 @@ import pytest
 from cli_helpers import ROOT
 from query_compare import example_bindings, same_rows
 
+from kg.config import Settings
 from kg.store.cache import ensure_cache
 from kg.project.paths import DataDir
 from kg.project.catalogue import cached_rdflib_dataset, catalogue
@@ -26,13 +27,10 @@ def synthetic_10k(tmp_path_factory):
     generator = gen.Generator(10000, seed=1, link_kg=ROOT / "data")
     with open(root / "data" / "synthetic.ttl", "w", encoding="utf-8") as out:
         generator.run().write(out, "ttl", generator.header("test"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_CACHE_DIR", str(root / "cache"))
-        patch.setenv("KG_ENGINE", "fast")
-        data_dir = DataDir(root)
-        entry = ensure_cache(data_dir)
-        assert entry.meta["engine"] == "nemo"
-        yield data_dir, entry
+    data_dir = DataDir(root)
+    entry = ensure_cache(data_dir, settings=Settings(cache_dir=root / "cache", engine="fast"))
+    assert entry.meta["engine"] == "nemo"
+    yield data_dir, entry
 
 
 def test_every_stored_select_gives_the_same_rows_on_both_engines_at_10k(synthetic_10k):
