@@ -71,6 +71,13 @@ def _data_dir(ctx):
     return resolve_data_dir(settings.data_dir, fallback=settings.fallback_data_dir)
 
 
+def _endpoint(ctx, url: str, user: str | None):
+    """The remote endpoint of --endpoint URL (--user's password: $KG_ENDPOINT_PASSWORD)."""
+    from kg.store.backends import RemoteEndpoint
+
+    return RemoteEndpoint(url, user=user, password=_settings(ctx).endpoint_password)
+
+
 def _engine_log(verbose: bool):
     """With --verbose, a callback printing which engine ran each task and why (on stderr)."""
     if not verbose:
@@ -229,11 +236,11 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
-        from kg.store.backends import RemoteEndpoint, run_remote
+        from kg.store.backends import run_remote
         from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
-        result = run_remote(data_dir, query, _params(params), RemoteEndpoint(endpoint, user=user))
+        result = run_remote(data_dir, query, _params(params), _endpoint(ctx, endpoint, user))
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
                            allow_service=allow_service, settings=_settings(ctx))
@@ -287,11 +294,9 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
             raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
-        from kg.store.backends import RemoteEndpoint
         from kg.engine.fast.validate import validate_endpoint
 
-        report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
-                                   progress=_progress)
+        report = validate_endpoint(_data_dir(ctx), _endpoint(ctx, endpoint, user), graphs=graphs, progress=_progress)
         _emit(_validation_text(report, fmt))
         ctx.exit(0 if report.conforms else 1)
     if graphs:
@@ -468,10 +473,9 @@ def check_cmd(ctx, fmt, endpoint, user, verbose):
     from kg.ops.check import run_checks
 
     if endpoint:
-        from kg.store.backends import RemoteEndpoint
         from kg.ops.check import run_remote_checks
 
-        report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
+        report = run_remote_checks(_data_dir(ctx), _endpoint(ctx, endpoint, user), progress=_progress)
     else:
         report = run_checks(_data_dir(ctx), settings=_settings(ctx), progress=_progress,
                             on_engine=_engine_log(verbose))
@@ -739,8 +743,10 @@ def push_cmd(ctx, endpoint, graphs, inferred, user, timeout, retries, fmt):
     """
     from kg.ops.push import push
 
+    settings = _settings(ctx)
     report = push(_data_dir(ctx), endpoint, graphs=list(graphs) or None, inferred=inferred, user=user,
-                  timeout=timeout, retries=retries, settings=_settings(ctx), progress=_progress)
+                  password=settings.endpoint_password, timeout=timeout, retries=retries, settings=settings,
+                  progress=_progress)
     _emit(json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json" else report.describe())
     ctx.exit(0 if report.ok else 2)
 

@@ -25,6 +25,7 @@ ENVIRONMENT = {
     "KG_MAX_NESTING": "max_nesting",
     "KG_EXPORT_CANON_BUDGET": "canon_budget",
     "KG_ARTICLES_DIR": "articles_dir",
+    "KG_ENDPOINT_PASSWORD": "endpoint_password",
 }
 
 #: The values of the engine setting ($KG_ENGINE), and the older names they accept.
@@ -77,6 +78,8 @@ class Settings:
     """``$KG_EXPORT_CANON_BUDGET``: seconds for the blank-node labelling of `kg export`."""
     articles_dir: str | None = None
     """``$KG_ARTICLES_DIR``: the article texts `kg check` compares the quotes with."""
+    endpoint_password: str | None = field(default=None, repr=False)
+    """``$KG_ENDPOINT_PASSWORD``: the password of ``--user`` on a remote endpoint (never shown)."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -94,6 +97,8 @@ class Settings:
             values["store"] = environ["KG_STORE"]
         if environ.get("KG_ARTICLES_DIR"):
             values["articles_dir"] = environ["KG_ARTICLES_DIR"]
+        if "KG_ENDPOINT_PASSWORD" in environ:  # an empty password is a password
+            values["endpoint_password"] = environ["KG_ENDPOINT_PASSWORD"]
         try:
             values["engine"] = normalise_setting(text["KG_ENGINE"])
         except KGError:

@@ -154,11 +154,8 @@ def test_credentials_are_split_from_the_url_and_redacted():
         split_credentials("ftp://example.org/")
     with pytest.raises(EndpointError, match="KG_TEST_PASSWORD"):
         split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")
-    os.environ["KG_TEST_PASSWORD"] = "hunter2"
-    try:
-        assert split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")[1].password == "hunter2"
-    finally:
-        del os.environ["KG_TEST_PASSWORD"]
+    assert split_credentials("http://example.org/", user="bob", password="hunter2",
+                             password_env="KG_TEST_PASSWORD")[1].password == "hunter2"
 
 
 def test_remote_query_text_binds_values_as_terms(repo):  # noqa: F811

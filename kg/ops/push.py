@@ -163,8 +163,8 @@ def put_graph(endpoint: str, graph: str, payload: bytes, *, creds: Credentials |
 
 
 def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: str | None = None,
-         password_env: str | None = None, timeout: float = 30.0, retries: int = 3, settings: Settings = DEFAULTS,
-         progress=None, sleep=time.sleep) -> PushReport:
+         password: str | None = None, password_env: str | None = None, timeout: float = 30.0, retries: int = 3,
+         settings: Settings = DEFAULTS, progress=None, sleep=time.sleep) -> PushReport:
     """Upload the KG's graphs to a Graph Store Protocol ``endpoint``; never raises for
     network failures (they are in the report), raises KGError for usage errors."""
     from kg.store.backends import redact
@@ -173,7 +173,7 @@ def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: 
         raise KGError("--retries must be >= 0 and --timeout > 0")
     say = progress or (lambda message: None)
     password_env = password_env or PASSWORD_ENV_VAR
-    url, creds = split_credentials(endpoint, user=user, password_env=password_env)
+    url, creds = split_credentials(endpoint, user=user, password=password, password_env=password_env)
     report = PushReport(redact(url))
     payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, settings=settings, progress=progress)
     give_up = None   # why the graphs after this one are not attempted

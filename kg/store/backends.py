@@ -255,9 +255,10 @@ class Credentials:
                 self._digest.pop(_origin(url), None)
 
 
-def split_credentials(url: str, *, user: str | None = None,
+def split_credentials(url: str, *, user: str | None = None, password: str | None = None,
                       password_env: str = PASSWORD_ENV_VAR) -> tuple[str, Credentials | None]:
-    """``(url without user:pass@, credentials or None)``; ``user`` takes its password from env."""
+    """``(url without user:pass@, credentials or None)``. ``user`` goes with ``password``, which
+    the caller read from the environment variable ``password_env`` (kg.config.Settings)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EndpointError(f"endpoint {redact(url)!r}: expected an http:// or https:// URL")
@@ -269,7 +270,6 @@ def split_credentials(url: str, *, user: str | None = None,
         netloc += f":{parts.port}"
     clean = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     if user:
-        password = os.environ.get(password_env)
         if password is None:
             raise EndpointError(f"--user {user} needs a password in the environment variable {password_env}",
                                 hint=f"export {password_env}=... (it is never printed)")
@@ -577,9 +577,10 @@ class RemoteEndpoint:
     ACCEPT = ("application/sparql-results+json, application/sparql-results+xml;q=0.9, "
               "application/n-triples;q=0.9, text/turtle;q=0.8")
 
-    def __init__(self, url: str, *, user: str | None = None, password_env: str = PASSWORD_ENV_VAR,
+    def __init__(self, url: str, *, user: str | None = None, password: str | None = None,
+                 password_env: str = PASSWORD_ENV_VAR,
                  timeout: float = 60.0):
-        self.url, self.creds = split_credentials(url, user=user, password_env=password_env)
+        self.url, self.creds = split_credentials(url, user=user, password=password, password_env=password_env)
         self.password_env = password_env
         self.timeout = timeout
 
