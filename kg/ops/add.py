@@ -103,7 +103,7 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, se
     check_inputs(data_dir, [source], skip=[target], memo_dir=settings.cache_dir, **limits)
     report, _ = run("validation", settings.engine, on_choice=on_engine,
                     fast=lambda: _fast_report(data_dir, source, target, full=full, settings=settings,
-                                              progress=progress),
+                                              progress=progress, on_engine=on_engine),
                     reference=lambda: _reference_report(data_dir, source, target, settings=settings))
     existed = target.exists()
     if not report.conforms:
@@ -158,7 +158,8 @@ def only_new(after, before):
 NEIGHBOURHOOD_FROM_BYTES = 1_000_000
 
 
-def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, settings: Settings, progress):
+def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, settings: Settings, progress,
+                 on_engine):
     """The fast engines' report on what ``source`` adds; raises Unsupported when they cannot apply."""
     from kg.engine.fast.validate import validate_files
     from kg.rdf.io import read_bytes
@@ -168,7 +169,7 @@ def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, s
     if not full and size >= NEIGHBOURHOOD_FROM_BYTES:
         from kg.ops.addcheck import check_addition
 
-        return check_addition(data_dir, source, target, settings=settings, progress=progress)
+        return check_addition(data_dir, source, target, settings=settings, progress=progress, on_engine=on_engine)
     options = {"progress": progress, "cache_dir": settings.cache_dir, "max_nesting": settings.max_nesting}
     after = validate_files(data_dir, [source], replaced=[target], aliases={source: target},
                            max_bytes=settings.max_input_bytes, **options)

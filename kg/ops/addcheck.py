@@ -58,10 +58,11 @@ def new_violations(after: list, before: list) -> list:
 
 
 def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS, hub_limit: int = HUB_LIMIT,
-                   settings: Settings = DEFAULTS, progress=None, timings: dict | None = None):
+                   settings: Settings = DEFAULTS, progress=None, on_engine=None, timings: dict | None = None):
     """The violations ``source`` adds when written to ``target`` (a kg.engine.results.ValidationReport).
 
-    ``settings``: the cache (the KG's entry is read from it) and the input limits.
+    ``settings``: the cache (the KG's entry is read from it) and the input limits;
+    ``on_engine`` hears the kg.engine.api.EngineRun when the entry has to be built.
     Raises kg.errors.UnsupportedShape / UnsupportedForFastReasoning when the shapes or data
     need the reference engines, and kg.errors.ParseError for a bad file.
     """
@@ -87,7 +88,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     # does, refuse, and kg add validates with pyshacl.
     for path in [source] + [p for p in data_dir.data_files() if p.resolve() != Path(target).resolve()]:
         check_datatypes_as_written(Path(path).read_bytes(), str(path))
-    entry = ensure_cache(data_dir, settings=settings, progress=say)
+    entry = ensure_cache(data_dir, settings=settings, progress=say, on_engine=on_engine)
     kg_store = ox.Store.read_only(str(entry.store_path))
     ontology_graphs = [file_graph(data_dir.relpath(p)) for p in data_dir.ontology_files()]
     data_graphs = [file_graph(data_dir.relpath(p)) for p in data_dir.data_files()]

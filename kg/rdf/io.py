@@ -269,7 +269,9 @@ def _check_jsonld_dropped(data: bytes, path: Path, strict_count: int | None = No
                           "(a key that is no term and no IRI is dropped too)")
 
 
-_JSONLD_CHECKED: set[bytes] = set()  # digests of JSON-LD inputs that passed _check_jsonld_dropped
+#: Digests (BLAKE2b of the bytes) of the JSON-LD inputs that passed _check_jsonld_dropped in
+#: this process: a changed file has another digest, so an entry is never stale.
+_JSONLD_CHECKED: set[bytes] = set()
 
 
 def _first_invalid_iri(quads):
