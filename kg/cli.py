@@ -538,9 +538,8 @@ def search_cmd(ctx, text, kind, status, article, speaker, limit, fmt):
     """
     from kg.ops.search import hits_json, search, search_index
 
-    hits = search(search_index(_data_dir(ctx), settings=_settings(ctx), progress=_progress), " ".join(text),
-                  kind=kind, status=status,
-                  article=article, speaker=speaker, limit=limit)
+    index = search_index(_data_dir(ctx), settings=_settings(ctx), progress=_progress)
+    hits = search(index, " ".join(text), kind=kind, status=status, article=article, speaker=speaker, limit=limit)
     if fmt == "json":
         _emit(hits_json(hits))
     else:

@@ -1,10 +1,10 @@
 """The settings of one run of kg: read once, from the command line and the environment.
 
 Layer: base. Imports kg.errors only. This is the one module of the library that reads
-environment variables: kg.cli (and kg.web.server, for ``kg serve``) builds a ``Settings``
-with ``Settings.from_environment`` and passes it down; everything below takes the
-``Settings`` or the values it holds as arguments. A library caller that passes nothing
-gets ``DEFAULTS`` (no environment variable is consulted).
+environment variables: kg.cli builds a ``Settings`` with ``Settings.from_environment`` once
+per command and passes it down (``kg serve`` hands it to kg.web.server); everything below
+takes the ``Settings`` or the values it holds as arguments. A library caller that passes
+nothing gets ``DEFAULTS`` (no environment variable is consulted).
 """
 from __future__ import annotations
 
