@@ -10,7 +10,7 @@ and times, each stage in its own process (wall time, and peak memory from the ch
 
 * **build**: ``kg.store.cache.ensure_cache`` on a cold cache: load, OWL 2 RL reasoning, store
   (the project's own code: Nemo and pyoxigraph above ``KG_ENGINE``'s size threshold);
-* **validate**: ``kg.engine.reference.validate.validate`` of the whole KG (load, RDFS closure, shapes);
+* **validate**: ``kg.ops.validate.validate`` of the whole KG (load, RDFS closure, shapes);
 * **queries**: every stored query (``queries/*.rq``) through ``kg.project.catalogue.run_query``
   with the parameters of its ``#+ param:`` examples, and without its optional ones, next
   to the same SPARQL run on the same pyoxigraph store directly; rows compared;
@@ -46,12 +46,14 @@ TARGETS_AT = "1m"
 # ---------------------------------------------------------------------------
 
 def stage_build(args) -> dict:
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
 
     marks = []
     start = time.perf_counter()
-    entry = ensure_cache(DataDir(Path(args.data_dir)), progress=lambda m: marks.append((time.perf_counter(), m)))
+    entry = ensure_cache(DataDir(Path(args.data_dir)), settings=Settings.from_environment(),
+                         progress=lambda m: marks.append((time.perf_counter(), m)))
     total = time.perf_counter() - start
     steps = {}
     names = [("loading", "load"), ("reasoning", "reason"), ("counting", "count"), ("asserted", "write")]
@@ -70,25 +72,27 @@ def stage_build(args) -> dict:
 
 
 def stage_validate(args) -> dict:
-    from kg.engine.fast.reason import engine_for
+    from kg.config import Settings
+    from kg.engine.api import run
+    from kg.ops.validate_kg import validate_files
+    from kg.engine.reference.validate import validate_dataset
+    from kg.project.load import load_dataset
     from kg.project.paths import DataDir
-    from kg.engine.reference.validate import validate
 
+    settings = Settings.from_environment()
     data_dir = DataDir(Path(args.data_dir))
     start = time.perf_counter()
     steps: dict = {}
-    if engine_for(data_dir) == "fast":
-        from kg.ops.validate_kg import validate_files
-
-        report = validate_files(data_dir, timings=steps)
-    else:
-        report = validate(data_dir)
+    report, engine_run = run("validation", settings.engine,
+                             fast=lambda: validate_files(data_dir, timings=steps, cache_dir=settings.cache_dir),
+                             reference=lambda: validate_dataset(data_dir, load_dataset(data_dir)))
     return {"seconds": time.perf_counter() - start, "steps": steps, "conforms": report.conforms,
-            "violations": len(report.violations), "engine": engine_for(data_dir)}
+            "violations": len(report.violations), "engine": engine_run.engine}
 
 
 def stage_query(args) -> dict:
     """One stored query: project code and pyoxigraph directly, alternately, twice each."""
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
     from kg.rdf.vocab import PREFIXES
@@ -97,7 +101,7 @@ def stage_query(args) -> dict:
     data_dir = DataDir(Path(args.data_dir))
     query = get_query(data_dir, args.name)
     params = json.loads(args.params)
-    entry = ensure_cache(data_dir)
+    entry = ensure_cache(data_dir, settings=Settings.from_environment())
     store = entry.open_store()
     terms = bind(query, params)
     text = inject_values(query.text, terms) if terms else query.text
@@ -118,20 +122,22 @@ def stage_query(args) -> dict:
 
 
 def stage_export(args) -> dict:
+    from kg.config import Settings
     from kg.ops.export import export
     from kg.project.paths import DataDir
 
     start = time.perf_counter()
-    data = export(DataDir(Path(args.data_dir)), "nt", inferred=True)
+    data = export(DataDir(Path(args.data_dir)), "nt", inferred=True, settings=Settings.from_environment())
     return {"seconds": time.perf_counter() - start, "bytes": len(data)}
 
 
 def stage_add(args) -> dict:
+    from kg.config import Settings
     from kg.ops.add import add_file
     from kg.project.paths import DataDir
 
     start = time.perf_counter()
-    result = add_file(DataDir(Path(args.data_dir)), Path(args.file))
+    result = add_file(DataDir(Path(args.data_dir)), Path(args.file), settings=Settings.from_environment())
     return {"seconds": time.perf_counter() - start, "written": result.written,
             "violations": len(result.report.violations)}
 
@@ -164,12 +170,14 @@ def stage_reference(args) -> dict:
 
 def stage_reference_queries(args) -> dict:
     """Every stored query on rdflib (the reference SPARQL engine) over the cached dataset."""
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
     from kg.project.catalogue import catalogue, cached_rdflib_dataset, run_query
 
+    settings = Settings.from_environment()
     data_dir = DataDir(Path(args.data_dir))
-    entry = ensure_cache(data_dir)
+    entry = ensure_cache(data_dir, settings=settings)
     start = time.perf_counter()
     cached_rdflib_dataset(entry)
     print(json.dumps({"partial": {"load (rdflib)": time.perf_counter() - start}}), flush=True)
@@ -177,7 +185,7 @@ def stage_reference_queries(args) -> dict:
     for query in catalogue(data_dir):
         params = {p.name: p.example for p in query.params}
         mark = time.perf_counter()
-        run_query(data_dir, query, params, engine="rdflib")
+        run_query(data_dir, query, params, engine="rdflib", settings=settings)
         times[query.name] = time.perf_counter() - mark
         print(json.dumps({"partial": {query.name: times[query.name]}}), flush=True)
     return {"seconds": time.perf_counter() - start, "steps": times}

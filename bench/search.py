@@ -36,14 +36,16 @@ def main(argv=None) -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    from kg.config import Settings
     from kg.store.cache import ensure_cache, open_store
     from kg.project.paths import DataDir
     from kg.ops.search import build_index, search
 
+    settings = Settings.from_environment()
     data_dir = DataDir(Path(args.data_dir))
-    entry = ensure_cache(data_dir)
+    entry = ensure_cache(data_dir, settings=settings)
     start = time.perf_counter()
-    rows = build_index(open_store(data_dir), entry.path / "search.sqlite")
+    rows = build_index(open_store(data_dir, settings=settings), entry.path / "search.sqlite")
     build = time.perf_counter() - start
     index = entry.path / "search.sqlite"
     triples = entry.meta.get("asserted", 0) + entry.meta.get("inferred", 0)

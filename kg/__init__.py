@@ -8,11 +8,14 @@ the functions that need them. The public API (see README "Using as a library"):
 * ``kg.engine.reference.reason.reason`` -> ``ReasonResult`` (``.inferred``, ``.consistency``)
 * ``kg.store.cache.ensure_cache`` / ``kg.store.cache.open_store``: the reasoned dataset on disk
 * ``kg.project.catalogue.catalogue``, ``kg.project.catalogue.get_query``, ``kg.project.catalogue.run_query``
-* ``kg.engine.reference.validate.validate`` -> ``ValidationReport``
+* ``kg.ops.validate.validate`` -> ``ValidationReport``
 * ``kg.ops.check.run_checks`` -> ``CheckReport``
 * ``kg.ops.export.export`` -> bytes
 * ``kg.ops.whois.resolve`` / ``kg.ops.whois.profile``, ``kg.ops.timeline.timeline``, ``kg.ops.stats.stats``
 * ``kg.ops.add.add_file``
+
+Every operation takes ``settings=`` (``kg.config.Settings``: cache dir, persistent store,
+engine, input limits); ``Settings.from_environment()`` reads them as the CLI does.
 """
 
 __version__ = "0.1.0"

@@ -4,7 +4,9 @@ The work is in kg.ops (and kg.project, kg.store, kg.web), the text of every repo
 kg.render. Over 500 lines because each of the 14 commands carries its options and help
 text, which are the user documentation.
 
-Layer: top. May import every layer; nothing imports it but kg.__main__.
+Layer: top. May import every layer; nothing imports it but kg.__main__. It builds the
+run's kg.config.Settings once (the command line's options over the environment
+variables) and passes them to the library.
 """
 from __future__ import annotations
 
@@ -62,10 +64,34 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _settings(ctx):
+    """The kg.config.Settings the `kg` group built for this command."""
+    return ctx.find_root().obj["settings"]
+
+
 def _data_dir(ctx):
     from kg.project.paths import resolve_data_dir
 
-    return resolve_data_dir(ctx.obj.get("data_dir"))
+    settings = _settings(ctx)
+    return resolve_data_dir(settings.data_dir, fallback=settings.fallback_data_dir)
+
+
+def _endpoint(ctx, url: str, user: str | None):
+    """The remote endpoint of --endpoint URL (--user's password: $KG_ENDPOINT_PASSWORD)."""
+    from kg.store.remote import RemoteEndpoint
+
+    return RemoteEndpoint(url, user=user, password=_settings(ctx).endpoint_password)
+
+
+def _engine_log(verbose: bool):
+    """With --verbose, a callback printing which engine ran each task and why (on stderr)."""
+    if not verbose:
+        return None
+    return lambda engine_run: click.echo(engine_run.describe(), err=True)
+
+
+#: --verbose for the commands that reason or validate.
+_VERBOSE_HELP = "Say which engine ran each task (reasoning, validation), and why."
 
 
 def _emit(text: str | bytes, out: str | None = None) -> None:
@@ -85,7 +111,7 @@ def _emit(text: str | bytes, out: str | None = None) -> None:
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Root holding ontology/, data/ and queries/ (default: see below).")
-@click.option("--store", type=click.Path(file_okay=False), default=None, envvar="KG_STORE",
+@click.option("--store", type=click.Path(file_okay=False), default=None,
               help="Persistent pyoxigraph store (a directory) that commands read; kept in sync with the data.")
 @click.version_option(__version__, prog_name="kg")
 @click.pass_context
@@ -97,26 +123,11 @@ def cli(ctx, data_dir, store):
     if ctx.invoked_subcommand is None:  # bare `kg`: the help, and success (it was asked for)
         click.echo(ctx.get_help())
         ctx.exit(0)
+    from kg.config import Settings
+
     ctx.ensure_object(dict)
-    ctx.obj["data_dir"] = data_dir
-    if store:
-        _use_store(ctx, store)
-
-
-def _use_store(ctx, store: str) -> None:
-    """Route every store read to the persistent store (kg.store.persistent) for this command."""
-    import os
-
-    previous = os.environ.get("KG_STORE")
-    os.environ["KG_STORE"] = os.path.abspath(store)
-
-    def restore():
-        if previous is None:
-            os.environ.pop("KG_STORE", None)
-        else:
-            os.environ["KG_STORE"] = previous
-
-    ctx.call_on_close(restore)
+    # --store / $KG_STORE routes every store read to the persistent store (kg.store.persistent).
+    ctx.obj["settings"] = Settings.from_environment(data_dir=data_dir, store=store or None)
 
 
 @cli.command("queries")
@@ -214,14 +225,14 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     data_dir = _data_dir(ctx)
     query = expression if expression else get_query(data_dir, name)
     if endpoint:
-        from kg.store.remote import RemoteEndpoint, run_remote
+        from kg.store.remote import run_remote
         from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
-        result = run_remote(data_dir, query, _params(params), RemoteEndpoint(endpoint, user=user))
+        result = run_remote(data_dir, query, _params(params), _endpoint(ctx, endpoint, user))
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
-                           allow_service=allow_service)
+                           allow_service=allow_service, settings=_settings(ctx))
     for warning in getattr(result, "warnings", []):
         click.echo(f"warning: {warning}", err=True)
     _emit(format_result(result, fmt, width=None if out else _table_width(), truncate=truncate, compact=compact), out)
@@ -274,11 +285,9 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
             raise click.UsageError("--endpoint validates the KG on the server: it takes no FILEs and no --shapes")
         if fmt == "turtle":
             raise click.UsageError("--endpoint writes text or json (the Turtle report is pyshacl's, run locally)")
-        from kg.store.remote import RemoteEndpoint
         from kg.ops.validate_kg import validate_endpoint
 
-        report = validate_endpoint(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), graphs=graphs,
-                                   progress=_progress)
+        report = validate_endpoint(_data_dir(ctx), _endpoint(ctx, endpoint, user), graphs=graphs, progress=_progress)
         _emit(validation_text(report, fmt))
         ctx.exit(0 if report.conforms else 1)
     if graphs:
@@ -287,14 +296,17 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
         if engine != "auto" or inference != "none":
             raise click.UsageError("--engine and --inference apply with --shapes (the KG's own shapes "
                                    "declare their inference; KG_ENGINE chooses the engine)")
-        from kg.engine.reference.validate import validate
+        from kg.ops.validate import validate
 
         # The Turtle report is pyshacl's own results graph: the fast validator writes none.
-        report = validate(_data_dir(ctx), files, engine="reference" if fmt == "turtle" else None)
+        report = validate(_data_dir(ctx), files, settings=_settings(ctx),
+                          engine="reference" if fmt == "turtle" else None, on_engine=_engine_log(verbose))
     else:
         from kg.ops.validate_files import validate_with_shapes
 
-        report = validate_with_shapes(shapes_path, files, engine=engine, inference=inference)
+        settings = _settings(ctx)
+        report = validate_with_shapes(shapes_path, files, engine=engine, inference=inference,
+                                      max_bytes=settings.max_input_bytes, max_nesting=settings.max_nesting)
         if verbose:
             why = f" (the fast validator cannot translate the shapes: {report.fallback})" if report.fallback else ""
             click.echo(f"validated with {'pyshacl' if report.engine == 'reference' else 'the fast validator'}{why}",
@@ -308,8 +320,9 @@ def validate_cmd(ctx, files, fmt, shapes_path, engine, inference, verbose, endpo
 @click.option("--replace", is_flag=True, help="Replace data/<name>.ttl if it exists.")
 @click.option("--full", is_flag=True,
               help="On a large KG, validate all of it before and after (default: around FILE's nodes).")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP)
 @click.pass_context
-def add_cmd(ctx, file, replace, full):
+def add_cmd(ctx, file, replace, full, verbose):
     """Validate FILE with the KG and, if it adds no violation, write it to data/ atomically.
 
     Nothing changes when FILE does not parse or the KG with it has a violation the KG
@@ -322,7 +335,8 @@ def add_cmd(ctx, file, replace, full):
     from kg.ops.add import add_file
     from kg.render.text import validation_text
 
-    result = add_file(_data_dir(ctx), file, replace=replace, full=full, progress=_progress)
+    result = add_file(_data_dir(ctx), file, replace=replace, full=full, settings=_settings(ctx), progress=_progress,
+                      on_engine=_engine_log(verbose))
     if not result.written:
         _emit(validation_text(result.report, "text"))
         click.echo(result.describe(file), err=True)
@@ -346,8 +360,9 @@ def _reason_defaults() -> tuple[float, int]:
               metavar="SECONDS", help="Stop reasoning after this wall time, changing nothing (0: no limit).")
 @click.option("--max-triples", type=click.IntRange(min=0), default=_reason_defaults()[1], show_default=True,
               metavar="N", help="Stop reasoning past N inferred triples, changing nothing (0: no limit).")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP)
 @click.pass_context
-def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
+def reason_cmd(ctx, out, rebuild, max_seconds, max_triples, verbose):
     """Materialise the OWL 2 RL closure; print asserted and inferred triple counts.
 
     Over the time or triple budget reasoning stops with exit 2 and nothing is written
@@ -361,11 +376,12 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
 
     fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
-    meta = ensure_cache(data_dir, progress=_progress, rebuild=rebuild, max_seconds=max_seconds or None,
-                        max_triples=max_triples or None).meta
+    settings = _settings(ctx)
+    meta = ensure_cache(data_dir, settings=settings, progress=_progress, on_engine=_engine_log(verbose),
+                        rebuild=rebuild, max_seconds=max_seconds or None, max_triples=max_triples or None).meta
     click.echo(reason_text(meta), nl=False)
     if out:
-        _emit(export(data_dir, fmt, inferred=True), out)
+        _emit(export(data_dir, fmt, inferred=True, settings=settings), out)
     if not meta["consistency"]["consistent"]:
         ctx.exit(1)
 
@@ -388,7 +404,7 @@ def export_cmd(ctx, fmt, inferred, out):
     from kg.ops.export import export, format_for
 
     fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
-    _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
+    _emit(export(_data_dir(ctx), fmt, inferred=inferred, settings=_settings(ctx), progress=_progress), out)
 
 
 @cli.command("stats")
@@ -402,7 +418,7 @@ def stats_cmd(ctx, fmt):
     from kg.ops.stats import stats
     from kg.render.text import stats_text
 
-    result = stats(_data_dir(ctx), progress=_progress)
+    result = stats(_data_dir(ctx), settings=_settings(ctx), progress=_progress)
     _emit(json.dumps(result.to_dict(), indent=2) + "\n" if fmt == "json" else stats_text(result))
 
 
@@ -411,8 +427,9 @@ def stats_cmd(ctx, fmt):
 @click.option("--endpoint", metavar="URL", help="Run the SHACL shapes and the *-violation.rq checks on this remote "
               "SPARQL endpoint (holding the reasoned KG, as kg push --inferred leaves it) instead of locally.")
 @click.option("--user", help="User for --endpoint; the password comes from $KG_ENDPOINT_PASSWORD.")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP)
 @click.pass_context
-def check_cmd(ctx, fmt, endpoint, user):
+def check_cmd(ctx, fmt, endpoint, user, verbose):
     """Release checks: parse, consistency, SHACL, quotes, every queries/checks/*-violation.rq.
 
     Prints the offending rows of each failed check, and last how many checks ran and which
@@ -424,12 +441,12 @@ def check_cmd(ctx, fmt, endpoint, user):
     from kg.render.text import check_text
 
     if endpoint:
-        from kg.store.remote import RemoteEndpoint
         from kg.ops.check import run_remote_checks
 
-        report = run_remote_checks(_data_dir(ctx), RemoteEndpoint(endpoint, user=user), progress=_progress)
+        report = run_remote_checks(_data_dir(ctx), _endpoint(ctx, endpoint, user), progress=_progress)
     else:
-        report = run_checks(_data_dir(ctx), progress=_progress)
+        report = run_checks(_data_dir(ctx), settings=_settings(ctx), progress=_progress,
+                            on_engine=_engine_log(verbose))
     _emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else check_text(report))
     ctx.exit(0 if report.passed else 1)
 
@@ -455,8 +472,8 @@ def search_cmd(ctx, text, kind, status, article, speaker, limit, fmt):
     from kg.ops.search import hits_json, search, search_index
     from kg.render.text import hits_text
 
-    hits = search(search_index(_data_dir(ctx), progress=_progress), " ".join(text), kind=kind, status=status,
-                  article=article, speaker=speaker, limit=limit)
+    index = search_index(_data_dir(ctx), settings=_settings(ctx), progress=_progress)
+    hits = search(index, " ".join(text), kind=kind, status=status, article=article, speaker=speaker, limit=limit)
     _emit(hits_json(hits) if fmt == "json" else hits_text(hits))
     ctx.exit(0 if hits else 1)
 
@@ -479,7 +496,7 @@ def whois_cmd(ctx, name, fmt):
     from kg.store.cache import open_store
 
     data_dir = _data_dir(ctx)
-    result = profile(data_dir, name, store=open_store(data_dir, progress=_progress))
+    result = profile(data_dir, name, store=open_store(data_dir, settings=_settings(ctx), progress=_progress))
     _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else profile_text(result))
 
 
@@ -495,7 +512,7 @@ def timeline_cmd(ctx, about, fmt):
     from kg.ops.timeline import timeline
     from kg.render.text import timeline_json, timeline_text
 
-    entries = timeline(_data_dir(ctx), about)
+    entries = timeline(_data_dir(ctx), about, settings=_settings(ctx))
     _emit(timeline_json(entries) if fmt == "json" else timeline_text(entries))
 
 
@@ -524,7 +541,7 @@ def diagram_cmd(ctx, kind, about, fmt, out):
         fmt = EXTENSIONS.get(Path(out).suffix.lower(), "svg") if out else "svg"
     if fmt == "png" and not out and sys.stdout.isatty():
         raise click.UsageError("png is binary: write it to a file with --out FILE.png")
-    _emit(diagram(_data_dir(ctx), kind, about=about, fmt=fmt, progress=_progress), out)
+    _emit(diagram(_data_dir(ctx), kind, about=about, fmt=fmt, settings=_settings(ctx), progress=_progress), out)
 
 
 @cli.command("serve")
@@ -566,7 +583,9 @@ def serve_cmd(ctx, host, port, timeout, max_rows, workers, max_memory, per_clien
         click.echo(f"warning: listening on {host}: the server is reachable from other machines", err=True)
     settings = ServeSettings(host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
                              max_memory=max_memory, per_client=per_client, quiet=quiet)
-    serve(data_dir, resolve_store_path(data_dir, progress=_progress), settings, log=_progress)
+    kg_settings = _settings(ctx)
+    serve(data_dir, resolve_store_path(data_dir, settings=kg_settings, progress=_progress), settings, log=_progress,
+          kg_settings=kg_settings)
 
 
 @cli.command("push")
@@ -592,8 +611,10 @@ def push_cmd(ctx, endpoint, graphs, inferred, user, timeout, retries, fmt):
     """
     from kg.ops.push import push
 
+    settings = _settings(ctx)
     report = push(_data_dir(ctx), endpoint, graphs=list(graphs) or None, inferred=inferred, user=user,
-                  timeout=timeout, retries=retries, progress=_progress)
+                  password=settings.endpoint_password, timeout=timeout, retries=retries, settings=settings,
+                  progress=_progress)
     _emit(json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json" else report.describe())
     ctx.exit(0 if report.ok else 2)
 

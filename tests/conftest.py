@@ -104,14 +104,23 @@ def kg_cache(run_dir):
 
 
 @pytest.fixture(scope="session")
-def repo(kg_cache):
+def settings(kg_cache):
+    """The kg.config.Settings the tests pass to library calls: the shared cache (kg_cache),
+    every other setting at its default (the CLI reads the environment; the library does not)."""
+    from kg.config import Settings
+
+    return Settings(cache_dir=kg_cache)
+
+
+@pytest.fixture(scope="session")
+def repo(kg_cache, settings):
     """The repository's data dir, with the shared cache built (once per run, not per worker)."""
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
 
     data_dir = DataDir(ROOT)
     with locked(kg_cache / ".test-build.lock"):
-        ensure_cache(data_dir)
+        ensure_cache(data_dir, settings=settings)
     return data_dir
 
 

@@ -108,6 +108,7 @@ class Background:
 
 def requirements() -> list[str]:
     """What regenerating the README needs that this machine lacks (empty: all there)."""
+    from kg.config import Settings
     from kg.ops.check import articles_dir
     from kg.project.paths import DataDir
 
@@ -118,7 +119,7 @@ def requirements() -> list[str]:
         missing.append("Graphviz `dot` (the kg diagram svg/png examples)")
     if serve_helpers.oxigraph_binary() is None:
         missing.append("the oxigraph server (pip install oxigraph; the kg push examples)")
-    folder = articles_dir(DataDir(ROOT))
+    folder = articles_dir(DataDir(ROOT), Settings.from_environment().articles_dir)
     if folder is None or not Path(folder).is_dir():
         missing.append("the article texts, ../shared/articles or $KG_ARTICLES_DIR (the kg check example)")
     return missing
@@ -140,18 +141,19 @@ def _warm_cache() -> None:
     """Build the reasoned-graph cache once, so no example shows cache-building progress."""
     global _warm
     if not _warm:
+        from kg.config import Settings
         from kg.store.cache import ensure_cache
         from kg.project.paths import DataDir
 
         _check_checkout()
-        ensure_cache(DataDir(ROOT))
+        ensure_cache(DataDir(ROOT), settings=Settings.from_environment())
         _warm = True
 
 
 def _volatile(extra: list[str]) -> list[str]:
-    from kg.store.cache import cache_root
+    from kg.config import Settings
 
-    return [str(ROOT), str(cache_root()), *extra]
+    return [str(ROOT), str(Settings.from_environment().cache_dir), *extra]
 
 
 def _guard(cmd: str, text: str, volatile: list[str]) -> None:

@@ -60,13 +60,14 @@ def test_data_named_like_an_ontology_file_is_validated_as_data(data_copy, tmp_pa
     assert not (data_copy.data_dir / name).exists()
 
 
-def test_a_data_file_named_shapes_ttl_is_data(data_copy):
+def test_a_data_file_named_shapes_ttl_is_data(data_copy, settings):
     from kg.project.load import is_shapes_graph, load_dataset
     from kg.rdf.vocab import file_graph
-    from kg.engine.reference.validate import validate, validate_dataset
+    from kg.engine.reference.validate import validate_dataset
+    from kg.ops.validate import validate
 
     (data_copy.data_dir / "shapes.ttl").write_bytes((FIXTURES / "bad-addition.ttl").read_bytes())
-    report = validate(data_copy)
+    report = validate(data_copy, settings=settings)
     assert not report.conforms
     assert {v.source_file for v in report.violations} == {"data/shapes.ttl"}
     # What `kg check`'s shacl step runs:
@@ -125,16 +126,16 @@ def test_concurrent_adds_of_one_name_add_exactly_one(tmp_path, repo):
         assert after == before  # nothing else changed, no lock file or temporary left
 
 
-def test_concurrent_conflicting_adds_keep_the_kg_conforming(tmp_path, repo):
-    from kg.engine.reference.validate import validate
+def test_concurrent_conflicting_adds_keep_the_kg_conforming(tmp_path, repo, settings):
+    from kg.ops.validate import validate
 
     for i, text in enumerate([RACE_A, RACE_B]):  # the premise: each alone is fine
         alone = tmp_path / f"alone-{i}.ttl"
         alone.write_text(text, encoding="utf-8")
-        assert validate(repo, [alone]).conforms
+        assert validate(repo, [alone], settings=settings).conforms
     together = tmp_path / "together.ttl"
     together.write_text(RACE_A + RACE_B, encoding="utf-8")
-    assert not validate(repo, [together]).conforms
+    assert not validate(repo, [together], settings=settings).conforms
 
     for run in range(RUNS):
         root = copy_data_dir(tmp_path / f"kg{run}")
@@ -149,7 +150,7 @@ def test_concurrent_conflicting_adds_keep_the_kg_conforming(tmp_path, repo):
         assert "Not added" in refused and "epistemicStatus" in refused, refused
         written = sorted(p.name for p in (root / "data").glob("race-*.ttl"))
         assert len(written) == 1, written
-        report = validate(DataDir(root))
+        report = validate(DataDir(root), settings=settings)
         assert report.conforms, "\n".join(v.describe() for v in report.violations)
 
 
@@ -208,8 +209,8 @@ def test_gitignore_ignores_the_lock():
 # 3. Stale temporaries (a writer killed with -9) are never loaded and are cleaned
 # ---------------------------------------------------------------------------
 
-def test_stale_temporaries_are_ignored_and_cleaned(data_copy):
-    from kg.engine.reference.validate import validate
+def test_stale_temporaries_are_ignored_and_cleaned(data_copy, settings):
+    from kg.ops.validate import validate
 
     data = data_copy.data_dir
     bad = (FIXTURES / "bad-addition.ttl").read_bytes()
@@ -219,7 +220,7 @@ def test_stale_temporaries_are_ignored_and_cleaned(data_copy):
     hidden = data / ".hidden.ttl"
     hidden.write_bytes(bad)  # a dot-file (editor backup, ...) is not part of the KG either
     assert not [p for p in data_copy.data_files() if p.name.startswith(".")]
-    assert validate(data_copy).conforms
+    assert validate(data_copy, settings=settings).conforms
 
     result = run_kg(_args(data_copy, "add", FIXTURES / "good-addition.ttl"))
     assert result.exit_code == 0, result.output
@@ -292,7 +293,7 @@ mqmsh:BrokenSparqlShape
     # the socket guard below proves nothing is contacted.
     ("SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o }", "SERVICE"),
 ])
-def test_shapes_pyshacl_cannot_run_give_a_clear_error(data_copy, tmp_path, monkeypatch, clause, reason):
+def test_shapes_pyshacl_cannot_run_give_a_clear_error(data_copy, tmp_path, monkeypatch, clause, reason, settings):
     import socket
 
     def no_network(*args, **kwargs):
@@ -312,10 +313,12 @@ def test_shapes_pyshacl_cannot_run_give_a_clear_error(data_copy, tmp_path, monke
         assert "internal error" not in result.output, result.output
     assert snapshot(data_copy.data_dir) == before
 
+    from dataclasses import replace
+
     from kg.errors import KGError, ShapesError
-    from kg.engine.reference.validate import validate
+    from kg.ops.validate import validate
 
     with pytest.raises(ShapesError) as caught:
-        validate(data_copy)
+        validate(data_copy, settings=replace(settings, engine="reference"))
     assert isinstance(caught.value, KGError) and caught.value.exit_code == 2
     assert caught.value.path == shapes

@@ -22,26 +22,27 @@ def _param_sets(query):
 
 
 @pytest.fixture(scope="module")
-def persistent(repo, tmp_path_factory):
+def persistent(repo, tmp_path_factory, settings):
     from kg.store.persistent import open_persistent
     from kg.store.cache import ensure_cache
 
     path = tmp_path_factory.mktemp("store") / "kg-store"
-    entry = ensure_cache(repo)
+    entry = ensure_cache(repo, settings=settings)
     return path, open_persistent(entry, path), entry
 
 
-def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):
+def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent, settings):
     from kg.store.cache import open_store
     from kg.project.catalogue import catalogue, run_query
 
     _, store, _ = persistent
-    default = open_store(repo)
+    default = open_store(repo, settings=settings)
     checked = 0
     for query in catalogue(repo):
         for params in _param_sets(query):
             on_disk = result_rows(run_query(repo, query, params, store=store))
-            assert on_disk == result_rows(run_query(repo, query, params, engine="rdflib")), (query.name, params)
+            assert on_disk == result_rows(run_query(repo, query, params, engine="rdflib", settings=settings)), \
+                (query.name, params)
             assert on_disk == result_rows(run_query(repo, query, params, store=default)), (query.name, params)
             checked += 1
     assert checked >= len(catalogue(repo))
@@ -86,21 +87,21 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):
     assert result.exit_code == 0 and "sagheer-ahmed" in result.stdout
 
 
-def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):
+def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path, settings):
     from kg.store.persistent import STORE_META, sync_store
     from kg.store.cache import ensure_cache
     from kg.project.catalogue import run_query
 
     path = tmp_path / "store"
-    first = sync_store(ensure_cache(data_copy), path)
+    first = sync_store(ensure_cache(data_copy, settings=settings), path)
     assert first.replaced and not first.dropped and not first.unchanged
-    again = sync_store(ensure_cache(data_copy), path)
+    again = sync_store(ensure_cache(data_copy, settings=settings), path)
     assert not again.changed
     # Add one fact-free entity to one data file: that graph and the inferred graph change, nothing else.
     entities = data_copy.data_dir / "entities.ttl"
     entities.write_text(entities.read_text(encoding="utf-8") +
                         '\nkg:test-person a foaf:Person ; skos:prefLabel "Test Person"@en .\n', encoding="utf-8")
-    entry = ensure_cache(data_copy)
+    entry = ensure_cache(data_copy, settings=settings)
     update = sync_store(entry, path)
     assert update.replaced == ["urn:kg:file:data/entities.ttl", "urn:kg:inferred"]
     assert "urn:kg:file:data/article-004.ttl" in update.unchanged and not update.dropped
@@ -113,7 +114,7 @@ def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):
     # A removed file's graph is dropped.
     del store
     (data_copy.data_dir / "articles.ttl").unlink()
-    update = sync_store(ensure_cache(data_copy), path)
+    update = sync_store(ensure_cache(data_copy, settings=settings), path)
     assert update.dropped == ["urn:kg:file:data/articles.ttl"]
 
 
@@ -147,11 +148,8 @@ def test_credentials_are_split_from_the_url_and_redacted():
         split_credentials("ftp://example.org/")
     with pytest.raises(EndpointError, match="KG_TEST_PASSWORD"):
         split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")
-    os.environ["KG_TEST_PASSWORD"] = "hunter2"
-    try:
-        assert split_credentials("http://example.org/", user="bob", password_env="KG_TEST_PASSWORD")[1].password == "hunter2"
-    finally:
-        del os.environ["KG_TEST_PASSWORD"]
+    assert split_credentials("http://example.org/", user="bob", password="hunter2",
+                             password_env="KG_TEST_PASSWORD")[1].password == "hunter2"
 
 
 def test_remote_query_text_binds_values_as_terms(repo):
@@ -185,7 +183,7 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):
     assert_clean_error(result, 2, "http")
 
 
-def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):
+def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path, settings):
     from urllib.parse import urlencode
 
     from kg.project.catalogue import get_query, run_query
@@ -199,7 +197,7 @@ def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_p
         status, _, body = http("GET", server.base + "/query/splinters?" + urlencode({"root": "kg:mqm", "format": "json"}))
         assert status == 200
         got = sorted(tuple(sorted((k, v["value"]) for k, v in b.items())) for b in json.loads(body)["results"]["bindings"])
-        local = run_query(repo, query, {"root": "kg:mqm"})
+        local = run_query(repo, query, {"root": "kg:mqm"}, settings=settings)
         expected = sorted(tuple(sorted((k, t.value) for k, t in row.items() if t is not None)) for row in local.dicts())
         assert got == expected
     finally:

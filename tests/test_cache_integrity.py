@@ -29,23 +29,17 @@ COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
     """A cache dir with the repository's entry built, plus what a healthy export gives."""
-    cache = tmp_path_factory.mktemp("pristine-cache")
-    old = os.environ.get("KG_CACHE_DIR")
-    os.environ["KG_CACHE_DIR"] = str(cache)
-    try:
-        from kg.store.cache import ensure_cache
-        from kg.ops.export import export
-        from kg.ops.push import graph_payloads
+    from kg.config import Settings
+    from kg.store.cache import ensure_cache
+    from kg.ops.export import export
+    from kg.ops.push import graph_payloads
 
-        entry = ensure_cache(DataDir(ROOT))
-        nt = export(DataDir(ROOT), "nt", inferred=True)
-        pushed = sum(count for count, _ in graph_payloads(DataDir(ROOT), inferred=True).values())
-        lines = (entry.path / "dataset.nq").read_text(encoding="utf-8").splitlines()
-    finally:
-        if old is None:
-            os.environ.pop("KG_CACHE_DIR", None)
-        else:
-            os.environ["KG_CACHE_DIR"] = old
+    cache = tmp_path_factory.mktemp("pristine-cache")
+    settings = Settings(cache_dir=cache)
+    entry = ensure_cache(DataDir(ROOT), settings=settings)
+    nt = export(DataDir(ROOT), "nt", inferred=True, settings=settings)
+    pushed = sum(count for count, _ in graph_payloads(DataDir(ROOT), inferred=True, settings=settings).values())
+    lines = (entry.path / "dataset.nq").read_text(encoding="utf-8").splitlines()
     return {"cache": cache, "key": entry.path.name, "nt": nt, "nquads_lines": len(lines), "pushed": pushed}
 
 
@@ -216,15 +210,14 @@ def test_stray_temporary_folders_are_pruned_when_the_cache_is_written(cache):
         assert live.exists() and young.exists()
 
 
-def test_cache_files_follow_the_umask(tmp_path, monkeypatch):
+def test_cache_files_follow_the_umask(tmp_path):
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
 
     previous = os.umask(0o002)
     try:
         for engine in ("reference", "fast"):
-            monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / engine))
-            monkeypatch.setenv("KG_ENGINE", engine)
-            entry = ensure_cache(DataDir(ROOT))
+            entry = ensure_cache(DataDir(ROOT), settings=Settings(cache_dir=tmp_path / engine, engine=engine))
             entry.nquads  # noqa: B018 - the fast engine writes it on first use
             for path in (entry.path, entry.path / "store"):
                 assert path.stat().st_mode & 0o777 == 0o775, (engine, path, oct(path.stat().st_mode))

@@ -165,11 +165,11 @@ def test_every_different_from_is_between_people_and_has_a_note(graph):
         assert all(isinstance(n, str) for n in notes)
 
 
-def test_reasoning_merges_no_distinct_pair(repo, graph):
+def test_reasoning_merges_no_distinct_pair(repo, graph, settings):
     """differentFrom and sameAs together would make the KG inconsistent: no pair is sameAs."""
     from kg.store.cache import open_store
 
-    store = open_store(repo)
+    store = open_store(repo, settings=settings)
     same = {frozenset({slug(r["a"].value), slug(r["b"].value)}) for r in store.query(
         f"SELECT ?a ?b WHERE {{ ?a <{OWL.sameAs}> ?b FILTER (?a != ?b) }}", use_default_graph_as_union=True)}
     assert not same & set(distinct_pairs(graph))

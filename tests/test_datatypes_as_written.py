@@ -67,7 +67,7 @@ def test_a_subtype_literal_is_not_of_another_datatype(tmp_path, subtype):
     assert _verdict(shapes, data, "auto") is False
 
 
-def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_path):
+def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_path, settings):
     """kg add's neighbourhood check (kg.ops.addcheck) and whole-KG check (kg.engine.fast.validate) both
     refuse a literal pyoxigraph would store with another datatype, so pyshacl decides."""
     from kg.ops.addcheck import check_addition
@@ -79,6 +79,6 @@ def test_kg_add_on_the_fast_paths_refuses_rewritten_datatypes(data_copy, tmp_pat
                    f'"5"^^<{XSD}byte> .\n', encoding="utf-8")
     target = data_copy.data_dir / "typed.ttl"
     with pytest.raises(UnsupportedShape, match="pyoxigraph stores"):
-        check_addition(data_copy, new, target)
+        check_addition(data_copy, new, target, settings=settings)
     with pytest.raises(UnsupportedShape, match="pyoxigraph stores"):
         validate_files(data_copy, [new], aliases={new: target})

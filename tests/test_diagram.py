@@ -37,8 +37,8 @@ KINDS = [("lineage", None), ("defections", None), ("timeline", None), ("neighbou
 # Helpers
 # ---------------------------------------------------------------------------
 
-def _svg(repo, kind, about=None):
-    text = dg.diagram(repo, kind, about=about, fmt="svg")
+def _svg(repo, settings, kind, about=None):
+    text = dg.diagram(repo, kind, about=about, fmt="svg", settings=settings)
     return ET.fromstring(text.encode("utf-8"))
 
 
@@ -72,8 +72,8 @@ def _nodes(root) -> dict[str, dict]:
     return out
 
 
-def _labels(repo, name, **params):
-    rows = run_query(repo, get_query(repo, name), params).dicts()
+def _labels(repo, settings, name, **params):
+    rows = run_query(repo, get_query(repo, name), params, settings=settings).dicts()
     return rows
 
 
@@ -106,11 +106,11 @@ def _overlaps(boxes) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 
 @needs_dot
-def test_defections_svg_has_psp_with_the_people_who_joined_it(repo):
-    root = _svg(repo, "defections")
+def test_defections_svg_has_psp_with_the_people_who_joined_it(repo, settings):
+    root = _svg(repo, settings, "defections")
     nodes, edges = _nodes(root), _edges(root)
     assert "Pak Sarzameen Party" in nodes["n_psp"]["text"]
-    joined = sorted({r["personLabel"].value for r in _labels(repo, "joined-party", party="kg:psp")})
+    joined = sorted({r["personLabel"].value for r in _labels(repo, settings, "joined-party", party="kg:psp")})
     assert "Sagheer Ahmed" in joined and len(joined) >= 5
     for person in joined:
         solid = [e for e in edges if e["title"].endswith("->n_psp") and e["text"] == person]
@@ -121,11 +121,11 @@ def test_defections_svg_has_psp_with_the_people_who_joined_it(repo):
 
 
 @needs_dot
-def test_a_suspected_only_person_has_no_solid_edge(repo):
-    root = _svg(repo, "defections")
+def test_a_suspected_only_person_has_no_solid_edge(repo, settings):
+    root = _svg(repo, settings, "defections")
     edges = _edges(root)
-    confirmed = {r["personLabel"].value for r in _labels(repo, "defections", status="mqm:status-confirmed")}
-    suspected = {r["personLabel"].value for r in _labels(repo, "suspected-defectors")}
+    confirmed = {r["personLabel"].value for r in _labels(repo, settings, "defections", status="mqm:status-confirmed")}
+    suspected = {r["personLabel"].value for r in _labels(repo, settings, "suspected-defectors")}
     only_suspected = sorted(suspected - confirmed)
     assert "Rehan Hashmi" in only_suspected
     for person in only_suspected:
@@ -138,8 +138,8 @@ def test_a_suspected_only_person_has_no_solid_edge(repo):
 
 
 @needs_dot
-def test_denied_moves_are_red_and_struck_through(repo):
-    edges = [e for e in _edges(_svg(repo, "defections")) if "status-denied" in e["classes"]]
+def test_denied_moves_are_red_and_struck_through(repo, settings):
+    edges = [e for e in _edges(_svg(repo, settings, "defections")) if "status-denied" in e["classes"]]
     assert edges
     for edge in edges:
         assert edge["stroke"].upper() == dg.OKABE_ITO["vermillion"] and edge["dashed"] and edge["struck"]
@@ -147,8 +147,8 @@ def test_denied_moves_are_red_and_struck_through(repo):
 
 
 @needs_dot
-def test_defections_legend_explains_every_status(repo):
-    root = _svg(repo, "defections")
+def test_defections_legend_explains_every_status(repo, settings):
+    root = _svg(repo, settings, "defections")
     legend = [g for g in root.iter(SVG + "g") if g.get("id", "").startswith("clust")]
     text = " ".join(_texts(g) for g in legend) + " " + " ".join(
         e["text"] for e in _edges(root) if "legend" in e["classes"])
@@ -157,8 +157,8 @@ def test_defections_legend_explains_every_status(repo):
 
 
 @needs_dot
-def test_defections_about_a_person(repo):
-    edges = _edges(_svg(repo, "defections", about="raza haroon"))
+def test_defections_about_a_person(repo, settings):
+    edges = _edges(_svg(repo, settings, "defections", about="raza haroon"))
     moves = [e for e in edges if "move" in e["classes"]]
     assert {e["text"] for e in moves} == {"Raza Haroon", "Raza Haroon (speculated)"}
 
@@ -168,8 +168,8 @@ def test_defections_about_a_person(repo):
 # ---------------------------------------------------------------------------
 
 @needs_dot
-def test_lineage_svg_draws_splits_and_foundings_with_dates(repo):
-    root = _svg(repo, "lineage")
+def test_lineage_svg_draws_splits_and_foundings_with_dates(repo, settings):
+    root = _svg(repo, settings, "lineage")
     nodes, edges = _nodes(root), _edges(root)
     for nid in ("n_mqm", "n_kamal_group", "n_psp"):
         assert nid in nodes
@@ -184,16 +184,16 @@ def test_lineage_svg_draws_splits_and_foundings_with_dates(repo):
 
 
 @needs_dot
-def test_lineage_about_psp_keeps_its_ancestors_only(repo):
-    nodes = _nodes(_svg(repo, "lineage", about="PSP"))
+def test_lineage_about_psp_keeps_its_ancestors_only(repo, settings):
+    nodes = _nodes(_svg(repo, settings, "lineage", about="PSP"))
     drawn = {n for n in nodes if n.startswith("n_")}
     assert drawn == {"n_mqm", "n_kamal_group", "n_psp"}
     assert "focus" in nodes["n_psp"]["classes"]
 
 
 @needs_dot
-def test_timeline_places_dates_at_their_precision_and_links_articles(repo):
-    root = _svg(repo, "timeline")
+def test_timeline_places_dates_at_their_precision_and_links_articles(repo, settings):
+    root = _svg(repo, settings, "timeline")
     nodes = {g.findtext(SVG + "title"): g for g in root.iter(SVG + "g") if "node" in (g.get("class") or "")}
     marks = {k: v for k, v in nodes.items() if k.startswith("mark_")}
     dates = {k: _texts(v) for k, v in nodes.items() if k.startswith("date_")}
@@ -218,29 +218,29 @@ def test_timeline_places_dates_at_their_precision_and_links_articles(repo):
 
 
 @needs_dot
-def test_neighbourhood_of_a_person_and_of_a_hub(repo):
-    root = _svg(repo, "neighbourhood", about="Sagheer Ahmed")
+def test_neighbourhood_of_a_person_and_of_a_hub(repo, settings):
+    root = _svg(repo, settings, "neighbourhood", about="Sagheer Ahmed")
     nodes, edges = _nodes(root), _edges(root)
     assert "focus" in nodes["n_sagheer_ahmed"]["classes"]
     assert {"n_mqm", "n_kamal_group"} <= set(nodes)
     assert any(e["text"] == "defector" for e in edges)
-    hub = _nodes(_svg(repo, "neighbourhood", about="kg:mqm"))
+    hub = _nodes(_svg(repo, settings, "neighbourhood", about="kg:mqm"))
     grouped = [n for n in hub if n.startswith("g_")]
     assert grouped and len(hub) < 60  # a hub is grouped by kind and status, not drawn fact by fact
 
 
 @needs_dot
 @pytest.mark.parametrize("kind, about", KINDS)
-def test_no_overlapping_labels(repo, kind, about):
-    root = _svg(repo, kind, about)
+def test_no_overlapping_labels(repo, kind, about, settings):
+    root = _svg(repo, settings, kind, about)
     overlaps = _overlaps(_text_boxes(root))
     assert not overlaps, overlaps[:5]
 
 
 @needs_dot
 @pytest.mark.parametrize("kind, about", KINDS)
-def test_every_mark_has_a_tooltip(repo, kind, about):
-    root = _svg(repo, kind, about)
+def test_every_mark_has_a_tooltip(repo, kind, about, settings):
+    root = _svg(repo, settings, kind, about)
     for g in root.iter(SVG + "g"):
         classes = (g.get("class") or "").split()
         if ("node" in classes or "edge" in classes) and "legend" not in classes and g.findtext(SVG + "title") != \
@@ -250,8 +250,8 @@ def test_every_mark_has_a_tooltip(repo, kind, about):
 
 
 @needs_dot
-def test_png_and_sensible_size(repo):
-    data = dg.diagram(repo, "defections", fmt="png")
+def test_png_and_sensible_size(repo, settings):
+    data = dg.diagram(repo, "defections", fmt="png", settings=settings)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert 300 < width < 4000 and 200 < height < 4000
@@ -330,8 +330,8 @@ def check_timeline(text: str) -> list[str]:
     return events
 
 
-def test_mermaid_defections(repo):
-    text = dg.diagram(repo, "defections", fmt="mermaid")
+def test_mermaid_defections(repo, settings):
+    text = dg.diagram(repo, "defections", fmt="mermaid", settings=settings)
     chart = check_flowchart(text)
     labels = {(tail, head): [] for tail, _, _, head in chart["edges"]}
     for tail, arrow, label, head in chart["edges"]:
@@ -344,19 +344,19 @@ def test_mermaid_defections(repo):
     assert chart["nodes"]["n_psp"].startswith("Pak Sarzameen Party")
 
 
-def test_mermaid_lineage_and_neighbourhood(repo):
-    lineage = check_flowchart(dg.diagram(repo, "lineage", fmt="mermaid"))
+def test_mermaid_lineage_and_neighbourhood(repo, settings):
+    lineage = check_flowchart(dg.diagram(repo, "lineage", fmt="mermaid", settings=settings))
     assert ("n_kamal_group", "-->", "founded as<br/>23 Mar 2016", "n_psp") in lineage["edges"]
     assert any(e[:2] == ("n_mqm", "---") and e[3] == "n_nine_zero" for e in lineage["edges"])
-    hood = check_flowchart(dg.diagram(repo, "neighbourhood", about="Sagheer Ahmed", fmt="mermaid"))
+    hood = check_flowchart(dg.diagram(repo, "neighbourhood", about="Sagheer Ahmed", fmt="mermaid", settings=settings))
     assert "n_sagheer_ahmed" in hood["nodes"]
-    check_flowchart(dg.diagram(repo, "neighbourhood", about="kg:mqm", fmt="mermaid"))
+    check_flowchart(dg.diagram(repo, "neighbourhood", about="kg:mqm", fmt="mermaid", settings=settings))
 
 
-def test_mermaid_timeline(repo):
-    text = dg.diagram(repo, "timeline", fmt="mermaid")
+def test_mermaid_timeline(repo, settings):
+    text = dg.diagram(repo, "timeline", fmt="mermaid", settings=settings)
     events = check_timeline(text)
-    model = dg.build(repo, "timeline")
+    model = dg.build(repo, "timeline", settings=settings)
     assert len(events) == len(model.events)
     assert "    section 2013" in text and "        2013 : " in text and "        3 Mar 2016 : " in text
 
@@ -377,8 +377,8 @@ def _mermaid_js() -> Path | None:
 
 @pytest.mark.skipif(CHROMIUM is None or _mermaid_js() is None,
                     reason="needs Chromium and KG_MERMAID_JS=/path/to/mermaid.min.js (npm install mermaid)")
-def test_mermaid_itself_parses_and_renders_every_diagram(repo, tmp_path):
-    texts = {f"{kind}-{about}": dg.diagram(repo, kind, about=about, fmt="mermaid") for kind, about in KINDS}
+def test_mermaid_itself_parses_and_renders_every_diagram(repo, tmp_path, settings):
+    texts = {f"{kind}-{about}": dg.diagram(repo, kind, about=about, fmt="mermaid", settings=settings) for kind, about in KINDS}
     page = tmp_path / "mermaid.html"
     page.write_text(f"""<!doctype html><html><body><pre id="result">pending</pre>
 <script src="{_mermaid_js().resolve().as_uri()}"></script>
@@ -411,7 +411,7 @@ const texts = {json.dumps(texts)};
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["dot", "mermaid"] + (["svg"] if HAS_DOT else []))
-def test_output_is_deterministic_across_processes(repo, kg_cache, fmt):
+def test_output_is_deterministic_across_processes(repo, kg_cache, fmt, settings):
     outputs = set()
     for seed in ("1", "12345"):
         result = run_subprocess(["diagram", "defections", "--format", fmt], env={"PYTHONHASHSEED": seed})
@@ -419,7 +419,7 @@ def test_output_is_deterministic_across_processes(repo, kg_cache, fmt):
         outputs.add(result.stdout)
     assert len(outputs) == 1
     for kind, about in KINDS[:3]:
-        assert dg.diagram(repo, kind, about=about, fmt=fmt) == dg.diagram(repo, kind, about=about, fmt=fmt)
+        assert dg.diagram(repo, kind, about=about, fmt=fmt, settings=settings) == dg.diagram(repo, kind, about=about, fmt=fmt, settings=settings)
 
 
 def test_without_graphviz_svg_fails_clearly_and_text_formats_work(repo, tmp_path, monkeypatch):
@@ -476,13 +476,13 @@ kg:a999-r a mqm:Report ; prov:wasDerivedFrom kg:article-004 ;
 """
 
 
-def test_a_new_article_changes_the_pictures_without_code_changes(data_copy):
+def test_a_new_article_changes_the_pictures_without_code_changes(data_copy, settings):
     (data_copy.root / "data" / "article-999.ttl").write_text(NEW_ARTICLE, encoding="utf-8")
-    lineage = check_flowchart(dg.diagram(data_copy, "lineage", fmt="mermaid"))
+    lineage = check_flowchart(dg.diagram(data_copy, "lineage", fmt="mermaid", settings=settings))
     assert ("n_mqm", "-->", "split off<br/>22 Aug 2016", "n_mqm_pakistan") in lineage["edges"]
-    moves = check_flowchart(dg.diagram(data_copy, "defections", fmt="mermaid"))
+    moves = check_flowchart(dg.diagram(data_copy, "defections", fmt="mermaid", settings=settings))
     assert ("n_mqm", "-->", "Test Newcomer", "n_mqm_pakistan") in moves["edges"]
-    assert any("22 Aug 2016" in line for line in dg.diagram(data_copy, "timeline", fmt="mermaid").splitlines())
+    assert any("22 Aug 2016" in line for line in dg.diagram(data_copy, "timeline", fmt="mermaid", settings=settings).splitlines())
 
 
 # ---------------------------------------------------------------------------
@@ -603,14 +603,14 @@ def test_screenshot_of_the_served_home_page_is_not_blank(served, tmp_path):
     assert share > 0.02 and colours > 8, (share, colours)
 
 
-def test_embed_survives_a_graphviz_failure(repo, monkeypatch):
+def test_embed_survives_a_graphviz_failure(repo, monkeypatch, settings):
     """A picture Graphviz cannot draw leaves a note on the page instead of an error (kg serve)."""
     def failing_render(*_args, **_kwargs):
         raise dg.KGError("Graphviz failed to draw the diagram: syntax error in line 1")
 
     monkeypatch.setattr(dg, "render", failing_render)
     dg._EMBEDDED.clear()
-    fragment = dg.embed(repo, "lineage")
+    fragment = dg.embed(repo, "lineage", settings=settings)
     dg._EMBEDDED.clear()
     assert 'class="kg-diagram-missing"' in fragment
     assert "could not be drawn: Graphviz failed" in fragment

@@ -168,7 +168,7 @@ def _secrets(password: str) -> list[str]:
 
 @pytest.mark.parametrize("algorithm, like_virtuoso", [("MD5", True), ("SHA-256", True), ("MD5", False)])
 def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_server, monkeypatch, algorithm,
-                                                                 like_virtuoso):
+                                                                 like_virtuoso, settings):
     from kg.ops.push import graph_payloads
 
     server = auth_server("digest", algorithm=algorithm, like_virtuoso=like_virtuoso)
@@ -178,7 +178,7 @@ def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_serv
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["ok"] and all(g["status"] == "written" for g in doc["graphs"])
-    payloads = graph_payloads(repo)
+    payloads = graph_payloads(repo, settings=settings)
     assert server.graphs == {name: payload for name, (_, payload) in payloads.items()}
     accepted = [r for r in server.requests if r["ok"]]
     assert sorted(r["graph"] for r in accepted) == sorted(payloads)
@@ -197,25 +197,25 @@ def test_push_answers_a_digest_challenge_and_every_graph_arrives(repo, auth_serv
     assert "written       urn:kg:void" in again.stdout and "HTTP 204" in again.stdout
 
 
-def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, monkeypatch):
+def test_push_follows_the_server_when_its_nonce_goes_stale(repo, auth_server, monkeypatch, settings):
     from kg.ops.push import graph_payloads
 
     server = auth_server("digest", nonce_uses=2)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
     result = run_kg(["push", "--endpoint", f"{server.base}/store", "--user", USER])
     assert result.exit_code == 0, result.output
-    assert set(server.graphs) == set(graph_payloads(repo))
+    assert set(server.graphs) == set(graph_payloads(repo, settings=settings))
     assert sum(1 for r in server.requests if not r["ok"]) > 1     # several stale nonces were renewed
 
 
-def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server):
+def test_push_to_a_basic_server_sends_basic_once_it_asks(repo, auth_server, settings):
     from kg.ops.push import graph_payloads
 
     server = auth_server("basic")
     url = server.base.replace("http://", f"http://{USER}:{PASSWORD}@") + "/store"
     result = run_kg(["push", "--endpoint", url])
     assert result.exit_code == 0, result.output
-    assert set(server.graphs) == set(graph_payloads(repo))
+    assert set(server.graphs) == set(graph_payloads(repo, settings=settings))
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     # The first request carries nothing; after the server's Basic challenge, every one carries it.
     assert server.requests[0]["auth"] is None and not server.requests[0]["ok"]

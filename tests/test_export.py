@@ -26,9 +26,9 @@ def test_export_is_byte_identical_across_processes(repo, kg_cache, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_parses_back_to_the_same_triples(repo, fmt):
-    data = export(repo, fmt, inferred=True)
-    reference = Graph().parse(data=export(repo, "nt", inferred=True).decode("utf-8"), format="nt")
+def test_every_format_parses_back_to_the_same_triples(repo, fmt, settings):
+    data = export(repo, fmt, inferred=True, settings=settings)
+    reference = Graph().parse(data=export(repo, "nt", inferred=True, settings=settings).decode("utf-8"), format="nt")
     if fmt in ("trig", "nquads", "json-ld"):
         parsed = Dataset()
         parsed.parse(data=data.decode("utf-8"), format=RDFLIB_FORMAT[fmt])
@@ -40,9 +40,9 @@ def test_every_format_parses_back_to_the_same_triples(repo, fmt):
     assert isomorphic(union, reference), fmt
 
 
-def test_named_graphs_are_kept(repo):
+def test_named_graphs_are_kept(repo, settings):
     parsed = Dataset()
-    parsed.parse(data=export(repo, "trig", inferred=True).decode("utf-8"), format="trig")
+    parsed.parse(data=export(repo, "trig", inferred=True, settings=settings).decode("utf-8"), format="trig")
     names = {str(g.identifier) for g in parsed.graphs() if len(g)}
     assert "urn:kg:file:data/entities.ttl" in names
     assert "urn:kg:file:ontology/mqm.ttl" in names
@@ -50,29 +50,29 @@ def test_named_graphs_are_kept(repo):
     assert not any(name.endswith("shapes.ttl") for name in names)
 
 
-def test_asserted_only_by_default(repo):
-    asserted = export(repo, "nquads").decode("utf-8")
+def test_asserted_only_by_default(repo, settings):
+    asserted = export(repo, "nquads", settings=settings).decode("utf-8")
     assert "<urn:kg:inferred>" not in asserted
-    assert "<urn:kg:inferred>" in export(repo, "nquads", inferred=True).decode("utf-8")
+    assert "<urn:kg:inferred>" in export(repo, "nquads", inferred=True, settings=settings).decode("utf-8")
 
 
-def test_sorted_lines(repo):
+def test_sorted_lines(repo, settings):
     for fmt in ("nt", "nquads"):
-        lines = export(repo, fmt).decode("utf-8").splitlines()
+        lines = export(repo, fmt, settings=settings).decode("utf-8").splitlines()
         assert lines == sorted(lines) and len(lines) == len(set(lines))
 
 
-def test_no_literal_subjects_and_no_random_blank_nodes(repo):
-    text = export(repo, "nt", inferred=True).decode("utf-8")
+def test_no_literal_subjects_and_no_random_blank_nodes(repo, settings):
+    text = export(repo, "nt", inferred=True, settings=settings).decode("utf-8")
     assert not any(line.startswith('"') for line in text.splitlines())
     labels = {token for line in text.splitlines() for token in line.split() if token.startswith("_:")}
     # Canonical labels are content hashes: identical in a second export.
-    again = export(repo, "nt", inferred=True).decode("utf-8")
+    again = export(repo, "nt", inferred=True, settings=settings).decode("utf-8")
     assert labels == {t for line in again.splitlines() for t in line.split() if t.startswith("_:")}
 
 
-def test_void_dcat_description(repo):
-    graph = Graph().parse(data=export(repo, "turtle").decode("utf-8"), format="turtle")
+def test_void_dcat_description(repo, settings):
+    graph = Graph().parse(data=export(repo, "turtle", settings=settings).decode("utf-8"), format="turtle")
     types = set(graph.objects(DATASET, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
     assert URIRef(VOID + "Dataset") in types and URIRef("http://www.w3.org/ns/dcat#Dataset") in types
     dcterms = "http://purl.org/dc/terms/"
@@ -90,13 +90,13 @@ def test_void_dcat_description(repo):
     assert person and int(graph.value(person[0], URIRef(VOID + "entities"))) > 10
 
 
-def test_export_out_file_is_written_atomically(tmp_path, repo):
+def test_export_out_file_is_written_atomically(tmp_path, repo, settings):
     from cli_helpers import run_kg
 
     out = tmp_path / "kg.ttl"
     result = run_kg(["export", "--out", out])
     assert result.exit_code == 0, result.output
-    assert out.read_bytes() == export(repo, "turtle")
+    assert out.read_bytes() == export(repo, "turtle", settings=settings)
     assert [p.name for p in tmp_path.iterdir()] == ["kg.ttl"]
     # A failed write (missing directory) leaves nothing behind.
     bad = run_kg(["export", "--out", tmp_path / "missing" / "kg.ttl"])

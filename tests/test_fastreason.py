@@ -174,16 +174,15 @@ def test_ill_typed_literal_is_an_inconsistency(tmp_path):
     assert any("many" in e for e in fast.consistency.errors)
 
 
-def test_cache_entry_built_with_nemo_equals_the_owlrl_one(tmp_path, monkeypatch):
+def test_cache_entry_built_with_nemo_equals_the_owlrl_one(tmp_path):
     """kg.store.cache with KG_ENGINE=fast (pyoxigraph + Nemo) writes the same dataset as with owlrl."""
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
 
     data_dir = DataDir(ROOT)
     entries = {}
     for engine in ("fast", "reference"):
-        monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / engine))
-        monkeypatch.setenv("KG_ENGINE", engine)
-        entries[engine] = ensure_cache(data_dir)
+        entries[engine] = ensure_cache(data_dir, settings=Settings(cache_dir=tmp_path / engine, engine=engine))
     fast, reference = entries["fast"].meta, entries["reference"].meta
     assert fast.get("engine") == "nemo" and "engine" not in reference
     for key in ("asserted", "inferred", "consistency", "files"):

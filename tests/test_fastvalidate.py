@@ -168,41 +168,38 @@ def test_wrap_unions_keeps_the_query_and_its_scope():
         sorted(str(r["this"]) for r in store.query(wrapped)) == ["<urn:t>", "<urn:u>"]
 
 
-def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path, monkeypatch):
-    """kg.engine.reference.validate.validate with KG_ENGINE=fast gives the report the reference engine gives."""
+def test_kg_validate_and_add_use_it_with_the_same_report(tmp_path):
+    """kg.ops.validate.validate with the fast engine gives the report the reference engine gives."""
     from cli_helpers import copy_data_dir
 
+    from kg.config import Settings
     from kg.ops.add import add_file
     from kg.project.paths import DataDir
-    from kg.engine.reference.validate import validate
+    from kg.ops.validate import validate
 
     bad = ROOT / "tests" / "fixtures" / "cli" / "bad-addition.ttl"
+    fast = Settings(cache_dir=tmp_path / "cache", engine="fast")
     reports = {}
     for engine in ("fast", "reference"):
-        monkeypatch.setenv("KG_ENGINE", engine)
-        monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
-        reports[engine] = validate(DataDir(ROOT), [bad])
+        reports[engine] = validate(DataDir(ROOT), [bad], settings=Settings(cache_dir=tmp_path / "cache", engine=engine))
     key = lambda v: (v.focus, v.path, v.value, v.component, v.severity, v.source_file, v.shape)  # noqa: E731
     assert reports["fast"].results_graph is None
     assert sorted(map(key, reports["fast"].violations)) == sorted(map(key, reports["reference"].violations))
     assert not reports["fast"].conforms and reports["fast"].violations
 
     copy = copy_data_dir(tmp_path / "kg")
-    monkeypatch.setenv("KG_ENGINE", "fast")
     before = sorted(p.name for p in (copy / "data").iterdir())
-    result = add_file(DataDir(copy), bad)
+    result = add_file(DataDir(copy), bad, settings=fast)
     assert not result.written and sorted(p.name for p in (copy / "data").iterdir()) == before
     assert sorted(map(key, result.report.violations)) == sorted(
-        map(key, add_file_reference(copy, bad, monkeypatch).violations))
+        map(key, add_file_reference(copy, bad, tmp_path / "cache").violations))
     good = ROOT / "tests" / "fixtures" / "cli" / "good-addition.ttl"
-    assert add_file(DataDir(copy), good).written
+    assert add_file(DataDir(copy), good, settings=fast).written
 
 
-def add_file_reference(copy, path, monkeypatch):
+def add_file_reference(copy, path, cache_dir):
+    from kg.config import Settings
     from kg.ops.add import add_file
     from kg.project.paths import DataDir
 
-    monkeypatch.setenv("KG_ENGINE", "reference")
-    report = add_file(DataDir(copy), path).report
-    monkeypatch.setenv("KG_ENGINE", "fast")
-    return report
+    return add_file(DataDir(copy), path, settings=Settings(cache_dir=cache_dir, engine="reference")).report

@@ -79,7 +79,7 @@ def test_undeclared_prefix_is_named_with_the_predeclared_ones(repo, engine, spar
     ("kg.nq", lambda data: b"<urn:kg:file:" in data.splitlines()[0]),
     ("kg.rdf", lambda data: data.startswith(b"<?xml")),
 ])
-def test_export_takes_the_format_from_the_out_extension(repo, tmp_path, name, check):
+def test_export_takes_the_format_from_the_out_extension(repo, tmp_path, name, check, settings):
     from kg.ops.export import FORMAT_OF_EXTENSION, export
 
     out = tmp_path / name
@@ -87,7 +87,7 @@ def test_export_takes_the_format_from_the_out_extension(repo, tmp_path, name, ch
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
     assert not data.startswith(b"@prefix") and check(data)
-    assert data == export(repo, FORMAT_OF_EXTENSION[out.suffix])
+    assert data == export(repo, FORMAT_OF_EXTENSION[out.suffix], settings=settings)
 
 
 def test_export_refuses_a_format_the_extension_contradicts(repo, tmp_path):

@@ -14,6 +14,7 @@ import textwrap
 import pytest
 from cli_helpers import ROOT, copy_data_dir, run_kg
 
+from kg.config import Settings
 from kg.errors import ParseError, UnsafeInputError
 from kg.rdf import io as rdfio
 from kg.project.load import load_dataset, parse_file
@@ -134,7 +135,7 @@ def test_nesting_limit_can_be_raised(tmp_path, monkeypatch):
     with pytest.raises(UnsafeInputError, match="limit of 256"):
         parse_file(path)
     monkeypatch.setenv("KG_MAX_NESTING", "1000")
-    assert len(parse_file(path)) == 301
+    assert len(parse_file(path, max_nesting=Settings.from_environment().max_nesting)) == 301
 
 
 FAST_LOAD = textwrap.dedent("""
@@ -142,10 +143,9 @@ FAST_LOAD = textwrap.dedent("""
     from pathlib import Path
     import pyoxigraph as ox
     from kg.errors import UnsafeInputError
-    from kg.engine.fast.reason import load_into
-    from kg.project.paths import DataDir
+    from kg.rdf.io import load_into_store
     try:
-        load_into(ox.Store(), DataDir(Path(sys.argv[1])), Path(sys.argv[2]), "urn:x:g")
+        load_into_store(ox.Store(), Path(sys.argv[1]), "urn:x:g")
     except UnsafeInputError as exc:
         print("refused:", exc)
 """)
@@ -155,7 +155,7 @@ def test_fast_engine_loader_refuses_deep_nesting_too(tmp_path):
     # In a subprocess: without the check, pyoxigraph's bulk_load crashes the process (SIGSEGV).
     path = tmp_path / "deep.jsonld"
     path.write_text(nested("jsonld-object", 5000)[1])
-    done = subprocess.run([sys.executable, "-c", FAST_LOAD, str(ROOT), str(path)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", FAST_LOAD, str(path)], capture_output=True,
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
     assert done.returncode == 0, (done.returncode, done.stderr.decode()[-2000:])
     assert f"limit of {LIMIT} levels" in done.stdout.decode()
@@ -333,12 +333,12 @@ def test_jsonld_invalid_iri_through_the_cli(tmp_path, repo):
 def test_jsonld_fast_loader_refuses_invalid_iri_too(tmp_path, repo):
     import pyoxigraph as ox
 
-    from kg.engine.fast.reason import load_into
+    from kg.rdf.io import load_into_store
 
     path = tmp_path / "bad.jsonld"
     path.write_text('{"@id": "http://exa mple.org/x", "http://e/b": "x"}')
     with pytest.raises(ParseError, match="exa mple"):
-        load_into(ox.Store(), repo, path, "urn:x:g")
+        load_into_store(ox.Store(), path, "urn:x:g")
 
 
 def test_valid_jsonld_with_context_is_not_flagged(tmp_path):

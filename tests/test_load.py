@@ -75,21 +75,26 @@ def test_oversized_input_refused(tmp_path):
 
 
 def test_data_dir_resolution_order(tmp_path, monkeypatch):
+    from kg.config import Settings
+
+    def resolve(explicit=None):  # as kg.cli does: $KG_DATA_DIR through kg.config.Settings
+        return resolve_data_dir(explicit, fallback=Settings.from_environment().fallback_data_dir)
+
     monkeypatch.delenv("KG_DATA_DIR", raising=False)
-    assert resolve_data_dir().root == ROOT
+    assert resolve().root == ROOT
     other = copy_data_dir(tmp_path / "other")
     monkeypatch.setenv("KG_DATA_DIR", str(other))
     monkeypatch.chdir(tmp_path)  # outside any data dir: the environment decides
-    assert resolve_data_dir().root == other.resolve()
-    assert resolve_data_dir(ROOT).root == ROOT  # --data-dir wins over the environment
+    assert resolve().root == other.resolve()
+    assert resolve(ROOT).root == ROOT  # --data-dir wins over the environment
     monkeypatch.chdir(ROOT / "kg")  # inside a clone: the clone wins over the environment
-    assert resolve_data_dir().root == ROOT
+    assert resolve().root == ROOT
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataDirError):
-        resolve_data_dir(tmp_path / "empty")
+        resolve(tmp_path / "empty")
     monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "missing"))
     with pytest.raises(DataDirError, match="KG_DATA_DIR"):
-        resolve_data_dir()
+        resolve()
 
 
 def test_shapes_are_not_ontology_files(repo):

@@ -34,14 +34,14 @@ def _count(server, query: str) -> int:
     return int(doc["results"]["bindings"][0]["n"]["value"])
 
 
-def test_push_then_every_stored_query_matches(oxigraph, repo):
+def test_push_then_every_stored_query_matches(oxigraph, repo, settings):
     from kg.store.remote import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
     from kg.project.catalogue import catalogue, run_query
 
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"])
     assert result.exit_code == 0, result.output
-    payloads = graph_payloads(repo, inferred=True)
+    payloads = graph_payloads(repo, inferred=True, settings=settings)
     for name, (count, _) in payloads.items():
         assert f"written       {name}  ({count} triples" in result.stdout
     assert "Pushed" in result.stdout
@@ -55,7 +55,7 @@ def test_push_then_every_stored_query_matches(oxigraph, repo):
         required = {p.name: p.example for p in query.params if p.required}
         full = {p.name: p.example for p in query.params}
         for params in ([required, full] if full != required else [required]):
-            local = run_query(repo, query, params)
+            local = run_query(repo, query, params, settings=settings)
             remote = run_remote(repo, query, params, endpoint)
             assert result_rows(remote) == result_rows(local), (query.name, params)
             checked += 1

@@ -7,6 +7,7 @@ import pytest
 from cli_helpers import copy_data_dir
 from query_compare import example_bindings, same_rows
 
+from kg.config import Settings
 from kg.store.cache import ensure_cache
 from kg.project.paths import DataDir
 from kg.project.catalogue import cached_rdflib_dataset, catalogue
@@ -18,13 +19,10 @@ def synthetic_10k(synthetic_graph, tmp_path_factory):
     fast path (Nemo, pyoxigraph store) in a data dir of their own."""
     root = copy_data_dir(tmp_path_factory.mktemp("kg10k"))
     shutil.copyfile(synthetic_graph.path, root / "data" / "synthetic.ttl")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_CACHE_DIR", str(root / "cache"))
-        patch.setenv("KG_ENGINE", "fast")
-        data_dir = DataDir(root)
-        entry = ensure_cache(data_dir)
-        assert entry.meta["engine"] == "nemo"
-        yield data_dir, entry
+    data_dir = DataDir(root)
+    entry = ensure_cache(data_dir, settings=Settings(cache_dir=root / "cache", engine="fast"))
+    assert entry.meta["engine"] == "nemo"
+    yield data_dir, entry
 
 
 def test_every_stored_select_gives_the_same_rows_on_both_engines_at_10k(synthetic_10k):

@@ -111,34 +111,34 @@ def test_values_block_goes_into_the_where_group():
     assert injected.endswith('WHERE { VALUES (?s) { (<http://e/s>) }  ?s ?p ?o }')
 
 
-def test_short_form_construct_where_takes_parameters(repo):
+def test_short_form_construct_where_takes_parameters(repo, settings):
     """CONSTRUCT WHERE { ... } cannot hold VALUES: it is written out in full first."""
     text = "CONSTRUCT WHERE { ?person skos:prefLabel ?label }"
     injected = inject_values(text, {"person": ox.NamedNode(KG + "anees-qaimkhani")})
     assert injected.startswith("CONSTRUCT { ?person skos:prefLabel ?label } WHERE { VALUES (?person)")
     for engine in ("oxigraph", "rdflib"):
-        graph = run_query(repo, text, {"person": "kg:anees-qaimkhani"}, engine=engine)
+        graph = run_query(repo, text, {"person": "kg:anees-qaimkhani"}, engine=engine, settings=settings)
         labels = {str(getattr(o, "value", o)) for _s, _p, o in graph.triples}
         subjects = {str(getattr(s, "value", s)) for s, _p, _o in graph.triples}
         assert subjects == {KG + "anees-qaimkhani"}, engine
         assert "Anees Qaimkhani" in labels, engine
 
 
-def test_sparql_syntax_error_shows_where(repo):
+def test_sparql_syntax_error_shows_where(repo, settings):
     with pytest.raises(QuerySyntaxError) as info:
-        run_query(repo, "SELECT * WHERE {\n  ?s ?p\n}")
+        run_query(repo, "SELECT * WHERE {\n  ?s ?p\n}", settings=settings)
     assert "line 3" in str(info.value) or "line 2" in str(info.value)
     assert "^" in str(info.value)
 
 
 @pytest.fixture(scope="module")
-def exported(repo):
+def exported(repo, settings):
     """The exported graph (asserted + inferred) loaded into both engines."""
     from rdflib import Dataset
 
     from kg.ops.export import export
 
-    data = export(repo, "nquads", inferred=True)
+    data = export(repo, "nquads", inferred=True, settings=settings)
     store = ox.Store()
     store.load(data, format=ox.RdfFormat.N_QUADS)
     dataset = Dataset(default_union=True)
@@ -173,19 +173,19 @@ def test_queries_with_one_iri_parameter_give_the_same_rows_for_other_values(repo
     assert compared >= 8 * len(OTHER_VALUES)
 
 
-def test_engines_agree_through_the_library(repo):
+def test_engines_agree_through_the_library(repo, settings):
     query = get_query(repo, "defections")
-    a = run_query(repo, query, {"person": "kg:sagheer-ahmed"})
-    b = run_query(repo, query, {"person": "kg:sagheer-ahmed"}, engine="rdflib")
+    a = run_query(repo, query, {"person": "kg:sagheer-ahmed"}, settings=settings)
+    b = run_query(repo, query, {"person": "kg:sagheer-ahmed"}, engine="rdflib", settings=settings)
     assert a.rows and sorted(map(row_key, a.rows)) == sorted(map(row_key, b.rows))
 
 
-def test_query_kinds(repo):
-    ask = run_query(repo, "ASK { kg:psp a mqm:PoliticalParty }")
+def test_query_kinds(repo, settings):
+    ask = run_query(repo, "ASK { kg:psp a mqm:PoliticalParty }", settings=settings)
     assert ask.kind == "ask" and ask.boolean is True
-    graph = run_query(repo, "CONSTRUCT { kg:psp skos:prefLabel ?l } WHERE { kg:psp skos:prefLabel ?l }")
+    graph = run_query(repo, "CONSTRUCT { kg:psp skos:prefLabel ?l } WHERE { kg:psp skos:prefLabel ?l }", settings=settings)
     assert graph.kind == "graph" and len(graph.triples) == 1
-    described = run_query(repo, "DESCRIBE kg:psp")
+    described = run_query(repo, "DESCRIBE kg:psp", settings=settings)
     assert described.kind == "graph" and described.triples
-    headerless = run_query(repo, parse_query_file(FIXTURES / "queries" / "ad-hoc.rq", require_header=False))
+    headerless = run_query(repo, parse_query_file(FIXTURES / "queries" / "ad-hoc.rq", require_header=False), settings=settings)
     assert headerless.rows[0][0].value == "Pak Sarzameen Party"

@@ -29,10 +29,10 @@ def test_an_entity_that_takes_part_in_nothing_gives_no_rows(repo, query, param, 
     assert rows(query, "--param", f"{param}={NOBODY}", engine=engine) == []
 
 
-def test_meetings_of_a_participant_are_only_the_events_they_took_part_in(repo):
+def test_meetings_of_a_participant_are_only_the_events_they_took_part_in(repo, settings):
     from kg.store.cache import open_store
 
-    store = open_store(repo)
+    store = open_store(repo, settings=settings)
     every = {r["event"]["value"] for r in rows("meetings")}
     his = {r["event"]["value"] for r in rows("meetings", "--param", "participant=kg:mustafa-kamal")}
     took_part = {e for e in every if store.query(

@@ -105,15 +105,15 @@ def test_cache_key_changes_with_any_input(tmp_path, repo):
     assert cache_key(data_dir) != key
 
 
-def test_cache_is_rebuilt_when_data_changes(tmp_path, repo):
+def test_cache_is_rebuilt_when_data_changes(tmp_path, repo, settings):
     data_dir = DataDir(copy_data_dir(tmp_path))
-    first = ensure_cache(data_dir)
-    assert first.path == ensure_cache(repo).path
+    first = ensure_cache(data_dir, settings=settings)
+    assert first.path == ensure_cache(repo, settings=settings).path
     # Read now: other tests build entries meanwhile, and the cache keeps only the newest few.
     first_asserted = first.meta["asserted"]
     (tmp_path / "data" / "zz.ttl").write_text(
         "<https://w3id.org/mqm-kg/id/zz> <http://www.w3.org/2000/01/rdf-schema#label> \"zz\" .\n")
-    second = ensure_cache(data_dir)
+    second = ensure_cache(data_dir, settings=settings)
     assert second.path != first.path
     assert second.meta["asserted"] == first_asserted + 1
     store = second.open_store()
@@ -123,8 +123,8 @@ def test_cache_is_rebuilt_when_data_changes(tmp_path, repo):
     assert not [p for p in second.path.parent.iterdir() if p.name.startswith(ours)]
 
 
-def test_cache_files(repo):
-    entry = ensure_cache(repo)
+def test_cache_files(repo, settings):
+    entry = ensure_cache(repo, settings=settings)
     lines = entry.nquads.read_text(encoding="utf-8").splitlines()
     assert lines == sorted(lines)
     assert any(line.endswith("<urn:kg:inferred> .") for line in lines)

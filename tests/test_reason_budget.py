@@ -239,18 +239,17 @@ def test_the_library_budget_leaves_the_input_alone():
     assert len(reason_graph(small, max_seconds=60).inferred) > 0  # within budget: as before
 
 
-def test_the_cache_takes_the_budget(tmp_path, monkeypatch):
+def test_the_cache_takes_the_budget(tmp_path):
     """kg.store.cache.ensure_cache passes the budget down to the reasoner; nothing is written."""
+    from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.errors import ReasoningBudgetError
     from kg.project.paths import DataDir
 
     root = _pathological(tmp_path, "same-as")
     cache = tmp_path / "cache"
-    monkeypatch.setenv("KG_CACHE_DIR", str(cache))
-    monkeypatch.delenv("KG_ENGINE", raising=False)
     with pytest.raises(ReasoningBudgetError):
-        ensure_cache(DataDir(root), max_seconds=60, max_triples=2000)
+        ensure_cache(DataDir(root), settings=Settings(cache_dir=cache), max_seconds=60, max_triples=2000)
     assert entries(cache) == []
 
 

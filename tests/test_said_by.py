@@ -16,10 +16,10 @@ def said_by(speaker, engine="oxigraph"):
 
 
 @pytest.mark.parametrize("speaker", ["the-nation", "mustafa-kamal", "src-a003-rabita-source", "src-a000-apml-sources"])
-def test_said_by_lists_every_report_of_the_speaker_once_per_fact(repo, speaker):
+def test_said_by_lists_every_report_of_the_speaker_once_per_fact(repo, speaker, settings):
     from kg.store.cache import open_store
 
-    store = open_store(repo)
+    store = open_store(repo, settings=settings)
     expected = {(r["r"].value, r["f"].value if r["f"] is not None else None) for r in store.query(
         f"SELECT ?r ?f WHERE {{ ?r <{PROV}wasAttributedTo> <{KG}{speaker}> . "
         f"OPTIONAL {{ ?f <{MQM}reportedIn> ?r ; <{MQM}summary> ?s ; <{MQM}epistemicStatus> ?st }} }}",

@@ -61,7 +61,7 @@ def test_text_output_and_no_match_exit_1(repo):
     assert none.exit_code == 1 and none.output == "No match.\n"
 
 
-def test_the_index_lives_in_the_cache_entry_and_follows_the_data(data_copy, tmp_path):
+def test_the_index_lives_in_the_cache_entry_and_follows_the_data(data_copy, tmp_path, settings):
     from kg.store.cache import ensure_cache
 
     new = tmp_path / "new.ttl"
@@ -71,13 +71,13 @@ def test_the_index_lives_in_the_cache_entry_and_follows_the_data(data_copy, tmp_
         "kg:zubair-qureshi-test a foaf:Person ; skos:prefLabel \"Zubair Qureshiwala\"@en .\n", encoding="utf-8")
     before = run_kg(["--data-dir", data_copy.root, "search", "qureshiwala"])
     assert before.exit_code == 1
-    entry_before = ensure_cache(data_copy)
+    entry_before = ensure_cache(data_copy, settings=settings)
     assert (entry_before.path / "search.sqlite").is_file()
     (data_copy.root / "data" / "zz-new.ttl").write_text(new.read_text(), encoding="utf-8")
     result = run_kg(["--data-dir", data_copy.root, "search", "--format", "json", "Qureshiwala"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["node"] == "kg:zubair-qureshi-test"
-    entry_after = ensure_cache(data_copy)
+    entry_after = ensure_cache(data_copy, settings=settings)
     assert entry_after.path != entry_before.path
     with sqlite3.connect(entry_after.path / "search.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] > 500  # every label, summary, quote...

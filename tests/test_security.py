@@ -20,23 +20,26 @@ AUDIT_SCRIPT = textwrap.dedent("""
             events.append([event, repr(args)[:200]])
     sys.addaudithook(hook)
 
+    from kg.config import Settings
     from kg.project.paths import resolve_data_dir
     from kg.project.load import load_dataset, parse_file
     from kg.engine.reference.reason import reason
-    from kg.engine.reference.validate import validate
+    from kg.ops.validate import validate
     from kg.project.catalogue import get_query, run_query
     from kg.ops.export import export
     from kg.store.cache import ensure_cache
 
+    settings = Settings.from_environment()
     data_dir = resolve_data_dir()
     dataset = load_dataset(data_dir)
     reason(dataset)
-    ensure_cache(data_dir, rebuild=True)
-    validate(data_dir, [sys.argv[1]])
-    run_query(data_dir, get_query(data_dir, "defections"), {"person": "kg:sagheer-ahmed"})
-    run_query(data_dir, get_query(data_dir, "defections"), {"person": "kg:sagheer-ahmed"}, engine="rdflib")
+    ensure_cache(data_dir, rebuild=True, settings=settings)
+    validate(data_dir, [sys.argv[1]], settings=settings)
+    run_query(data_dir, get_query(data_dir, "defections"), {"person": "kg:sagheer-ahmed"}, settings=settings)
+    run_query(data_dir, get_query(data_dir, "defections"), {"person": "kg:sagheer-ahmed"}, engine="rdflib",
+              settings=settings)
     for fmt in ("turtle", "trig", "json-ld", "xml"):
-        export(data_dir, fmt, inferred=True)
+        export(data_dir, fmt, inferred=True, settings=settings)
     try:
         parse_file(sys.argv[2])
     except Exception:

@@ -43,10 +43,10 @@ def server(repo, kg_cache, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def local(repo):
+def local(repo, settings):
     from kg.store.cache import open_store
 
-    store = open_store(repo)
+    store = open_store(repo, settings=settings)
 
     def run(text):
         from kg.project.catalogue import run_query
@@ -216,7 +216,7 @@ def test_updates_are_refused_on_every_route(server):
     assert after == before
 
 
-def test_service_and_remote_from_are_refused_before_any_connection(server, listener):
+def test_service_and_remote_from_are_refused_before_any_connection(server, listener, settings):
     port = listener.port
     target = f"http://{HOST}:{port}/sparql"
     queries = [
@@ -251,7 +251,7 @@ def test_service_and_remote_from_are_refused_before_any_connection(server, liste
     from kg.project.paths import DataDir
     from serve_helpers import ROOT
 
-    assert int(body.decode().split()[1]) == ensure_cache(DataDir(ROOT)).meta["inferred"]
+    assert int(body.decode().split()[1]) == ensure_cache(DataDir(ROOT), settings=settings).meta["inferred"]
 
 
 def test_timeout_stops_a_pathological_query_and_the_next_one_works(server):

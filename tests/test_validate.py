@@ -1,22 +1,23 @@
-"""kg.engine.reference.validate: report objects naming focus node, path, value, constraint, message, file."""
+"""kg.ops.validate: report objects naming focus node, path, value, constraint, message, file."""
 import pytest
 from cli_helpers import FIXTURES
 
-from kg.engine.reference.validate import shapes_inference, validate
+from kg.engine.reference.validate import shapes_inference
+from kg.ops.validate import validate
 
 
-def test_the_kg_conforms(repo):
-    report = validate(repo)
+def test_the_kg_conforms(repo, settings):
+    report = validate(repo, settings=settings)
     assert report.conforms, "\n".join(v.describe() for v in report.violations)
     assert report.inference == shapes_inference(repo.shapes_file)
 
 
-def test_a_good_file_conforms_with_the_kg(repo):
-    assert validate(repo, [FIXTURES / "good-addition.ttl"]).conforms
+def test_a_good_file_conforms_with_the_kg(repo, settings):
+    assert validate(repo, [FIXTURES / "good-addition.ttl"], settings=settings).conforms
 
 
-def test_violations_name_everything(repo):
-    report = validate(repo, [FIXTURES / "bad-addition.ttl"])
+def test_violations_name_everything(repo, settings):
+    report = validate(repo, [FIXTURES / "bad-addition.ttl"], settings=settings)
     assert not report.conforms
     assert report.violations
     for violation in report.violations:
@@ -33,8 +34,8 @@ def test_violations_name_everything(repo):
     assert as_dict["conforms"] is False and as_dict["violations"][0]["focus"]
 
 
-def test_value_is_reported(repo):
-    report = validate(repo, [FIXTURES / "bad-addition.ttl"])
+def test_value_is_reported(repo, settings):
+    report = validate(repo, [FIXTURES / "bad-addition.ttl"], settings=settings)
     status = [v for v in report.violations if "MaxCount" in v.component]
     assert status and status[0].path == "mqm:epistemicStatus"
 
@@ -62,13 +63,13 @@ def _keys(report):
 
 @pytest.mark.parametrize("suffix, fmt", [("nt", "nt"), ("nq", "nquads"), ("trig", "trig"),
                                          ("jsonld", "json-ld"), ("rdf", "xml")])
-def test_every_input_format_gives_the_turtle_answer(repo, tmp_path, suffix, fmt):
+def test_every_input_format_gives_the_turtle_answer(repo, tmp_path, suffix, fmt, settings):
     """The same addition in N-Triples, N-Quads, TriG, JSON-LD and RDF/XML: same verdict, same violations."""
     good = _convert(FIXTURES / "good-addition.ttl", tmp_path / f"good.{suffix}", fmt)
     bad = _convert(FIXTURES / "bad-addition.ttl", tmp_path / f"bad.{suffix}", fmt)
-    assert validate(repo, [good]).conforms
-    expected = validate(repo, [FIXTURES / "bad-addition.ttl"])
-    report = validate(repo, [bad])
+    assert validate(repo, [good], settings=settings).conforms
+    expected = validate(repo, [FIXTURES / "bad-addition.ttl"], settings=settings)
+    report = validate(repo, [bad], settings=settings)
     assert not report.conforms
     assert _keys(report) == _keys(expected)
     assert all(v.source_file.endswith(f"bad.{suffix}") for v in report.violations)

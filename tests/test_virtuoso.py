@@ -36,11 +36,11 @@ def virtuoso(repo, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def loaded(repo, virtuoso):
+def loaded(repo, virtuoso, settings):
     """The reasoned KG (every graph, asserted and inferred) in Virtuoso and in a local store."""
     from kg.ops.export import export
 
-    data = export(repo, "nquads", inferred=True)
+    data = export(repo, "nquads", inferred=True, settings=settings)
     local = ox.Store()
     local.load(data, format=ox.RdfFormat.N_QUADS)
     graphs = collections.defaultdict(list)
@@ -113,7 +113,7 @@ def test_kg_query_endpoint_refuses_a_query_declared_unsupported_before_sending_i
     assert ok.exit_code == 0 and "sagheer-ahmed" in ok.stdout
 
 
-def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch):
+def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch, settings):
     """`kg push` to the authenticated Graph Store (HTTP Digest): every graph written, pushing
     twice gives the same count; a wrong password names Digest and is not printed. Last in
     the module: it replaces the graphs the tests above loaded (blank nodes become skolem IRIs)."""
@@ -132,7 +132,7 @@ def test_kg_push_answers_virtuosos_digest_challenge(repo, virtuoso, monkeypatch)
     assert wrong.exit_code == 2
     assert "the server asks for Digest authentication" in wrong.output and "not-the-password" not in wrong.output
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", password)
-    payloads = graph_payloads(repo, inferred=True)
+    payloads = graph_payloads(repo, inferred=True, settings=settings)
     for _ in range(2):
         result = run_kg(["--data-dir", ROOT, "push", "--endpoint", endpoint, "--user", user, "--inferred"])
         assert result.exit_code == 0, result.output

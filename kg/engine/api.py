@@ -9,19 +9,17 @@ the engine from the engine setting (``Settings.engine``: auto, fast or reference
 the fast engine refuses it runs the reference engine and records why. Nothing else in the
 package decides between engines or writes a fallback.
 
-Layer: kg.engine. Imports kg.errors only; the engines come in as callables.
+Layer: kg.engine. Imports kg.errors and kg.config (the engine setting's values) only; the
+engines come in as callables.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
-from kg.errors import KGError, Unsupported
+from kg.config import ENGINE_SETTINGS, normalise_setting
+from kg.errors import Unsupported
 
-#: The values of the engine setting ($KG_ENGINE), and the older names they accept.
-ENGINE_SETTINGS = ("auto", "fast", "reference")
-_ALIASES = {"": "auto", "nemo": "fast", "oxigraph": "fast",
-            "owlrl": "reference", "pyshacl": "reference", "rdflib": "reference"}
 #: What an engine is chosen for.
 TASKS = ("reasoning", "validation", "query", "export")
 
@@ -34,6 +32,7 @@ _AUTO_REASON = {
 }
 
 T = TypeVar("T")
+__all__ = ["ENGINE_SETTINGS", "TASKS", "EngineRun", "choose", "normalise_setting", "run"]
 
 
 @dataclass(frozen=True)
@@ -43,18 +42,11 @@ class EngineRun:
     task: str
     engine: str  # "fast" or "reference"
     why: str
+    refusal: str | None = None
+    """The fast engine's reason for refusing, when the reference engine ran instead."""
 
     def describe(self) -> str:
         return f"{self.task}: the {self.engine} engine ran ({self.why})"
-
-
-def normalise_setting(value: str | None) -> str:
-    """The engine setting as one of ENGINE_SETTINGS; KGError for anything else."""
-    text = (value or "auto").strip().lower()
-    text = _ALIASES.get(text, text)
-    if text not in ENGINE_SETTINGS:
-        raise KGError(f"engine {value!r}: expected auto, fast or reference")
-    return text
 
 
 def choose(setting: str | None, task: str) -> EngineRun:
@@ -82,7 +74,8 @@ def run(task: str, setting: str | None, fast: Callable[[], T], reference: Callab
         except Unsupported as refusal:
             if normalise_setting(setting) == "fast":
                 raise
-            chosen = EngineRun(task, "reference", f"the fast engine refused: {refusal.message}")
+            chosen = EngineRun(task, "reference", f"the fast engine refused: {refusal.message}",
+                               refusal=refusal.message)
         else:
             if on_choice:
                 on_choice(chosen)

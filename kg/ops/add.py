@@ -10,12 +10,18 @@ Writers are serialised: validation and write happen under an exclusive flock on
 other's files (the second of two same-named files is refused; of two files that conflict
 only together, the second adds the violation and is refused). Under the lock no other
 writer is running, so a leftover ``data/.*.tmp`` is a killed writer's and is removed.
+
+The validation runs on the engine the settings choose (kg.engine.api): the shapes as SPARQL
+on pyoxigraph, or pyshacl where the fast validator refuses.
+
+Layer: kg.ops. Imports kg.config, kg.fsutil, kg.rdf, kg.project, kg.engine and kg.ops.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import OutputError
 from kg.project.paths import DataDir
 
@@ -57,12 +63,14 @@ def _refuse_existing(target: Path, replace: bool) -> None:
 
 
 def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = False,
-             progress=None) -> AddResult:
+             settings: Settings = DEFAULTS, progress=None, on_engine=None) -> AddResult:
     """Validate ``source`` with the KG; if it adds no violation, copy it to ``data/<stem>.ttl``.
 
     Raises ParseError (nothing written), or OutputError when the target exists and
-    ``replace`` is false or the data dir is read-only (the installed package's bundled copy). Returns an AddResult whose ``written`` says what happened.
-    Holds the writer lock (``data/.kg-add.lock``) from validation to write.
+    ``replace`` is false or the data dir is read-only (the installed package's bundled copy).
+    Returns an AddResult whose ``written`` says what happened. Holds the writer lock
+    (``data/.kg-add.lock``) from validation to write. ``on_engine`` hears the
+    kg.engine.api.EngineRun of the validation.
     """
     from kg.fsutil import locked, remove_stale_temporaries
 
@@ -75,54 +83,63 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = F
     target = target_path(data_dir, source)
     _refuse_existing(target, replace)  # early: no need to wait for the lock
     from kg.rdf.io import check_input_files  # nesting, HTML, JSON-LD drops, no triples
-    check_input_files([source])
+    check_input_files([source], max_bytes=settings.max_input_bytes, max_nesting=settings.max_nesting)
     with locked(lock_path(data_dir)):
         remove_stale_temporaries(data_dir.data_dir)  # no live writer owns one now
         _refuse_existing(target, replace)  # another writer may have written it meanwhile
-        return _add_locked(data_dir, source, target, full=full, progress=progress)
+        return _add_locked(data_dir, source, target, full=full, settings=settings, progress=progress,
+                           on_engine=on_engine)
 
 
-def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress) -> AddResult:
+def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, settings: Settings, progress,
+                on_engine) -> AddResult:
     """add_file's validation and write, the writer lock held: the KG is read as it is now."""
+    from kg.engine.api import run
     from kg.fsutil import atomic_write
-    from kg.project.load import add_file as load_into
-    from kg.project.load import graph_name_for, new_dataset
-    from kg.rdf.io import UNLIMITED, read_bytes
     from kg.project.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
-    from kg.engine.reference.validate import validate_dataset
+    from kg.rdf.io import read_bytes
 
-    check_inputs(data_dir, [source], skip=[target])
-    from rdflib import URIRef
-
-    from kg.engine.fast.reason import engine_for
-
-    report = None
-    if engine_for(data_dir, [source], task="validation") == "fast":  # the default: shapes as SPARQL on pyoxigraph
-        read_bytes(source)  # the same size and safety checks as below
-        report = _fast_report(data_dir, source, target, full=full, progress=progress)
-    if report is None:
-        dataset = new_dataset()
-        for path in data_dir.input_files():
-            if path.resolve() == target.resolve():
-                continue  # replaced by the new file
-            load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED)
-        load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
-        report = validate_dataset(data_dir, dataset)
-        if not report.conforms:  # only now is the KG as it is worth validating
-            from kg.engine.reference.validate import validate
-
-            report = only_new(report, validate(data_dir))
+    limits = {"max_bytes": settings.max_input_bytes, "max_nesting": settings.max_nesting}
+    check_inputs(data_dir, [source], skip=[target], memo_dir=settings.cache_dir, **limits)
+    report, _ = run("validation", settings.engine, on_choice=on_engine,
+                    fast=lambda: _fast_report(data_dir, source, target, full=full, settings=settings,
+                                              progress=progress, on_engine=on_engine),
+                    reference=lambda: _reference_report(data_dir, source, target, settings=settings))
     existed = target.exists()
     if not report.conforms:
         return AddResult(target, False, report, existed, data_dir)
     if source.suffix.lower() in (".ttl", ".turtle"):
-        data = read_bytes(source)
+        data = read_bytes(source, settings.max_input_bytes)
     else:
         from kg.project.load import parse_file
 
-        data = parse_file(source).serialize(format="longturtle", encoding="utf-8")
+        data = parse_file(source, **limits).serialize(format="longturtle", encoding="utf-8")
     atomic_write(target, data)
     return AddResult(target, True, report, existed, data_dir)
+
+
+def _reference_report(data_dir: DataDir, source: Path, target: Path, *, settings: Settings):
+    """pyshacl's report on what ``source`` adds when written to ``target``."""
+    from rdflib import URIRef
+
+    from kg.engine.reference.validate import validate_dataset
+    from kg.project.load import add_file as add_to_graph
+    from kg.project.load import graph_name_for, new_dataset, load_dataset
+    from kg.rdf.io import UNLIMITED
+
+    dataset = new_dataset()
+    for path in data_dir.input_files():
+        if path.resolve() == target.resolve():
+            continue  # replaced by the new file
+        add_to_graph(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED,
+                     max_nesting=settings.max_nesting)
+    add_to_graph(dataset.graph(URIRef(graph_name_for(data_dir, target))), source,
+                 max_bytes=settings.max_input_bytes, max_nesting=settings.max_nesting)
+    report = validate_dataset(data_dir, dataset)
+    if report.conforms:
+        return report
+    # Only now is the KG as it is worth validating.
+    return only_new(report, validate_dataset(data_dir, load_dataset(data_dir, max_nesting=settings.max_nesting)))
 
 
 def only_new(after, before):
@@ -141,20 +158,19 @@ def only_new(after, before):
 NEIGHBOURHOOD_FROM_BYTES = 1_000_000
 
 
-def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress):
-    """The fast engines' report on what ``source`` adds, or None when they cannot apply."""
-    from kg.errors import UnsupportedForFastReasoning
+def _fast_report(data_dir: DataDir, source: Path, target: Path, *, full: bool, settings: Settings, progress,
+                 on_engine):
+    """The fast engines' report on what ``source`` adds; raises Unsupported when they cannot apply."""
     from kg.ops.validate_kg import validate_files
-    from kg.errors import UnsupportedShape
+    from kg.rdf.io import read_bytes
 
+    read_bytes(source, settings.max_input_bytes)  # the same size checks as the reference path
     size = sum(p.stat().st_size for p in data_dir.input_files() if p.is_file())
-    try:
-        if not full and size >= NEIGHBOURHOOD_FROM_BYTES:
-            from kg.ops.addcheck import check_addition
+    if not full and size >= NEIGHBOURHOOD_FROM_BYTES:
+        from kg.ops.addcheck import check_addition
 
-            return check_addition(data_dir, source, target, progress=progress)
-        after = validate_files(data_dir, [source], replaced=[target], aliases={source: target},
-                               progress=progress)
-        return after if after.conforms else only_new(after, validate_files(data_dir, progress=progress))
-    except (UnsupportedShape, UnsupportedForFastReasoning):
-        return None
+        return check_addition(data_dir, source, target, settings=settings, progress=progress, on_engine=on_engine)
+    options = {"progress": progress, "cache_dir": settings.cache_dir, "max_nesting": settings.max_nesting}
+    after = validate_files(data_dir, [source], replaced=[target], aliases={source: target},
+                           max_bytes=settings.max_input_bytes, **options)
+    return after if after.conforms else only_new(after, validate_files(data_dir, **options))

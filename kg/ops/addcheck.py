@@ -22,14 +22,16 @@ further from a focus node than the radius allows and not through a hub's incomin
 tests/test_addcheck.py compares the two on the article KG and the synthetic benchmark graph.
 ``kg add --full`` validates the whole KG instead.
 
-Layer: kg.ops. Imports kg.rdf.vocab, kg.engine (results, fast), kg.store.cache and
-kg.ops.validate_kg; pyoxigraph inside functions.
+Layer: kg.ops. Imports kg.config, kg.rdf (io, vocab), kg.project.load, kg.engine (results,
+fast), kg.store.cache and kg.ops.validate_kg; pyoxigraph inside functions.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kg.config import DEFAULTS, Settings
 
 #: Steps from the seeds (the last one along a node's own triples only): what the tests
 #: show the shapes need; one step misses a label shared with an existing person.
@@ -59,34 +61,38 @@ def new_violations(after: list, before: list) -> list:
 
 
 def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS, hub_limit: int = HUB_LIMIT,
-                   progress=None, timings: dict | None = None):
+                   settings: Settings = DEFAULTS, progress=None, on_engine=None, timings: dict | None = None):
     """The violations ``source`` adds when written to ``target`` (a kg.engine.results.ValidationReport).
 
+    ``settings``: the cache (the KG's entry is read from it) and the input limits;
+    ``on_engine`` hears the kg.engine.api.EngineRun when the entry has to be built.
     Raises UnsupportedShape / UnsupportedForFastReasoning (kg.errors) when the shapes or data
     need the reference engines, and kg.errors.ParseError for a bad file.
     """
     import pyoxigraph as ox
 
-    from kg.store.cache import ensure_cache
-    from kg.engine.fast.reason import load_into
     from kg.engine.fast.literals import check_datatypes_as_written
     from kg.engine.fast.shapes.compiler import shapes_for
-    from kg.rdf.vocab import file_graph
     from kg.engine.results import ValidationReport
+    from kg.project.load import size_limit
+    from kg.rdf.io import load_into_store
+    from kg.rdf.vocab import file_graph
+    from kg.store.cache import ensure_cache
 
     say = progress or (lambda message: None)
-    inference, compiled = shapes_for(data_dir)
+    inference, compiled = shapes_for(data_dir, max_nesting=settings.max_nesting)
     if compiled is None:
         return ValidationReport(conforms=True, inference=inference)
     start = time.perf_counter()
     target_graph = file_graph(data_dir.relpath(target))
     addition = ox.Store()
-    load_into(addition, data_dir, source, target_graph)  # parse first: a bad file changes nothing
+    load_into_store(addition, source, target_graph, max_bytes=size_limit(data_dir, source, settings.max_input_bytes),
+                    max_nesting=settings.max_nesting)  # parse first: a bad file changes nothing
     # Literals pyoxigraph would store with another datatype (xsd:byte...): as validate_files
     # does, refuse, and kg add validates with pyshacl.
     for path in [source] + [p for p in data_dir.data_files() if p.resolve() != Path(target).resolve()]:
         check_datatypes_as_written(Path(path).read_bytes(), str(path))
-    entry = ensure_cache(data_dir, progress=say)
+    entry = ensure_cache(data_dir, settings=settings, progress=say, on_engine=on_engine)
     kg_store = ox.Store.read_only(str(entry.store_path))
     ontology_graphs = [file_graph(data_dir.relpath(p)) for p in data_dir.ontology_files()]
     data_graphs = [file_graph(data_dir.relpath(p)) for p in data_dir.data_files()]
@@ -107,8 +113,8 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     before_quads = "".join(around.quads)
     after_quads = "".join(q for q in around.quads if not q.endswith(f"<{target_graph}> .\n"))
     after_quads += "".join(str(q) + " .\n" for q in addition)
-    before = _validate(ontology + before_quads, compiled, ontology_graphs, data_dir)
-    after = _validate(ontology + after_quads, compiled, ontology_graphs, data_dir)
+    before = _validate(ontology + before_quads, compiled, ontology_graphs, data_dir, settings)
+    after = _validate(ontology + after_quads, compiled, ontology_graphs, data_dir, settings)
     added = new_violations(after, before)
     done = time.perf_counter()
     if timings is not None:
@@ -118,7 +124,7 @@ def check_addition(data_dir, source: Path, target: Path, *, radius: int = RADIUS
     return ValidationReport(conforms=not added, violations=added, results_graph=None, inference=inference)
 
 
-def _validate(nquads: str, compiled, ontology_graphs, data_dir) -> list:
+def _validate(nquads: str, compiled, ontology_graphs, data_dir, settings: Settings) -> list:
     """Violations of a small dataset (N-Quads text) with its RDFS closure."""
     import pyoxigraph as ox
 
@@ -129,7 +135,8 @@ def _validate(nquads: str, compiled, ontology_graphs, data_dir) -> list:
     names = sorted({g.value for g in store.named_graphs()})
     data_names = [g for g in names if g not in ontology_graphs]
     return validate_in_store(store, compiled, list(data_dir.ontology_files()), names, data_names,
-                             closure_graph="urn:kg:addcheck:rdfs")
+                             closure_graph="urn:kg:addcheck:rdfs", cache_dir=settings.cache_dir,
+                             max_nesting=settings.max_nesting)
 
 
 def _vocabulary(store, ontology_graphs) -> set[str]:

@@ -3,14 +3,18 @@
 Steps, in order: every file parses; the reasoned graph is consistent; the KG conforms to
 the SHACL shapes; every quote occurs verbatim in its article (when the article texts are
 available); and every quality check ``queries/checks/*-violation.rq`` returns zero rows.
-Each step is reported; the report passes only when no step fails.
+Each step is reported; the report passes only when no step fails. The reasoning and SHACL
+steps run on the engine the settings choose (kg.engine.api: the fast engines, the reference
+ones where they refuse).
+
+Layer: kg.ops. Imports kg.config, kg.project, kg.engine, kg.store and kg.ops.validate_kg.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import KGError, ParseError
 from kg.project.paths import DataDir
 
@@ -57,11 +61,11 @@ class CheckReport:
                 "steps": [step.__dict__ for step in self.steps]}
 
 
-def articles_dir(data_dir: DataDir) -> Path | None:
-    """Folder with the article texts: $KG_ARTICLES_DIR if set, else <root>/../shared/articles
-    or <root>/articles; None when there is none."""
-    if os.environ.get(ARTICLES_ENV):
-        folder = Path(os.environ[ARTICLES_ENV]).expanduser()
+def articles_dir(data_dir: DataDir, configured: str | None = None) -> Path | None:
+    """Folder with the article texts: ``configured`` ($KG_ARTICLES_DIR, Settings.articles_dir)
+    if set, else <root>/../shared/articles or <root>/articles; None when there is none."""
+    if configured:
+        folder = Path(configured).expanduser()
         return folder if folder.is_dir() else None
     for candidate in (data_dir.root.parent / "shared" / "articles", data_dir.root / "articles"):
         if candidate.is_dir():
@@ -69,31 +73,35 @@ def articles_dir(data_dir: DataDir) -> Path | None:
     return None
 
 
-def _articles_missing() -> str:
-    env = os.environ.get(ARTICLES_ENV)
-    if env:
-        return f"article texts not found: {ARTICLES_ENV}={env} is not a folder"
+def _articles_missing(configured: str | None) -> str:
+    if configured:
+        return f"article texts not found: {ARTICLES_ENV}={configured} is not a folder"
     return f"article texts not found; set {ARTICLES_ENV}"
 
 
-def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
-    from kg.store.cache import ensure_cache
-    from kg.project.load import load_dataset
-    from kg.project.catalogue import check_catalogue, run_query
+def run_checks(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=None, on_engine=None) -> CheckReport:
+    """Every step of `kg check` on the local files. ``on_engine`` hears the
+    kg.engine.api.EngineRun of each step an engine ran (reasoning, when the cache is built;
+    validation)."""
+    from kg.engine.api import run
+    from kg.ops.validate_kg import validate_files
     from kg.engine.reference.validate import validate_dataset
+    from kg.project.catalogue import check_catalogue, run_query
+    from kg.project.load import load_dataset
+    from kg.store.cache import ensure_cache
 
     say = progress or (lambda message: None)
     report = CheckReport()
     say("parsing ...")
     try:
-        dataset = load_dataset(data_dir)
+        dataset = load_dataset(data_dir, max_nesting=settings.max_nesting)
     except ParseError as exc:
         report.steps.append(CheckStep("parse", "Every file parses", "fail", str(exc)))
         return report
     files = len(data_dir.input_files())
     report.steps.append(CheckStep("parse", "Every file parses", "pass", f"{files} files"))
 
-    entry = ensure_cache(data_dir, progress=say)
+    entry = ensure_cache(data_dir, settings=settings, progress=say, on_engine=on_engine)
     consistency = entry.meta["consistency"]
     problems = consistency["errors"] + [f"{iri} is a member of owl:Nothing" for iri in consistency["nothing_members"]]
     report.steps.append(CheckStep(
@@ -102,10 +110,13 @@ def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
         fix="Resolve the contradiction the reasoner names (a disjointness, a functional property with two values)."))
 
     say("validating with SHACL ...")
-    shacl = validate_dataset(data_dir, dataset)
+    shacl, _ = run("validation", settings.engine, on_choice=on_engine,
+                   fast=lambda: validate_files(data_dir, cache_dir=settings.cache_dir,
+                                               max_nesting=settings.max_nesting),
+                   reference=lambda: validate_dataset(data_dir, dataset))
     report.steps.append(_shacl_step(shacl))
 
-    report.steps.append(_quotes_step(data_dir, dataset))
+    report.steps.append(_quotes_step(data_dir, dataset, settings.articles_dir))
 
     store = entry.open_store()
     for query in check_catalogue(data_dir):
@@ -160,15 +171,15 @@ def run_remote_checks(data_dir: DataDir, endpoint, *, progress=None) -> CheckRep
     return report
 
 
-def _quotes_step(data_dir: DataDir, dataset) -> CheckStep:
+def _quotes_step(data_dir: DataDir, dataset, configured_articles: str | None) -> CheckStep:
     from rdflib import URIRef
 
     from kg.rdf.vocab import MQM
 
     title = "Every quote occurs verbatim in its article"
-    folder = articles_dir(data_dir)
+    folder = articles_dir(data_dir, configured_articles)
     if folder is None:
-        return CheckStep("quotes", title, "skip", _articles_missing(), fix=ARTICLES_FIX)
+        return CheckStep("quotes", title, "skip", _articles_missing(configured_articles), fix=ARTICLES_FIX)
     prov = "http://www.w3.org/ns/prov#"
     texts: dict[str, str | None] = {}
     rows = []

@@ -33,6 +33,7 @@ import select
 import signal
 import time
 
+from kg.config import DEFAULT_CANON_BUDGET, DEFAULTS, Settings
 from kg.errors import CanonicalisationBudgetError, OutputError
 from kg.project.paths import DataDir
 from kg.rdf.vocab import (DATASET_IRI, FILE_GRAPH_PREFIX, INFERRED_GRAPH, KG, MQM, ONTOLOGY_IRI,
@@ -45,7 +46,7 @@ EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
 FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
                        ".jsonld": "json-ld", ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-CANON_BUDGET = 60.0
+CANON_BUDGET = DEFAULT_CANON_BUDGET
 CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
 
 
@@ -53,7 +54,8 @@ CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
 # The graphs to export
 # ---------------------------------------------------------------------------
 
-def export_triples(data_dir: DataDir, *, inferred: bool = False, progress=None) -> dict:
+def export_triples(data_dir: DataDir, *, inferred: bool = False, settings: Settings = DEFAULTS,
+                   progress=None) -> dict:
     """``{graph IRI: sorted list of pyoxigraph Triples}`` to export (canonical blank
     nodes), the VoID graph included, graphs in export order."""
     import pyoxigraph as ox
@@ -61,7 +63,7 @@ def export_triples(data_dir: DataDir, *, inferred: bool = False, progress=None) 
     from kg.store.cache import ensure_cache
     from kg.project.load import is_shapes_graph
 
-    entry = ensure_cache(data_dir, progress=progress, full_check=True)
+    entry = ensure_cache(data_dir, settings=settings, progress=progress, full_check=True)
     quads = []
     for quad in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS):
         name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
@@ -70,7 +72,8 @@ def export_triples(data_dir: DataDir, *, inferred: bool = False, progress=None) 
             quads.append(quad)
     plain = [q for q in quads if not (_has_bnode(q.subject) or _has_bnode(q.object))]
     if len(plain) != len(quads):
-        quads = plain + canonical_quads([q for q in quads if _has_bnode(q.subject) or _has_bnode(q.object)])
+        quads = plain + canonical_quads([q for q in quads if _has_bnode(q.subject) or _has_bnode(q.object)],
+                                        budget=settings.canon_budget)
     by_graph: dict[str, set] = {}
     for q in quads:
         by_graph.setdefault(q.graph_name.value, set()).add(ox.Triple(q.subject, q.predicate, q.object))
@@ -79,10 +82,12 @@ def export_triples(data_dir: DataDir, *, inferred: bool = False, progress=None) 
     return {name: graphs[name] for name in sorted(graphs, key=_graph_order)}
 
 
-def export_graphs(data_dir: DataDir, *, inferred: bool = False, progress=None) -> dict:
+def export_graphs(data_dir: DataDir, *, inferred: bool = False, settings: Settings = DEFAULTS,
+                  progress=None) -> dict:
     """``{graph IRI: rdflib Graph}`` of :func:`export_triples` (for callers that want rdflib)."""
     return {name: _rdflib_graph(triples)
-            for name, triples in export_triples(data_dir, inferred=inferred, progress=progress).items()}
+            for name, triples in export_triples(data_dir, inferred=inferred, settings=settings,
+                                                progress=progress).items()}
 
 
 def _graph_order(name: str):
@@ -120,12 +125,7 @@ def canonical_quads(quads: list, *, budget: float | None = None) -> list:
         dataset = ox.Dataset(quads)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         return list(dataset)
-    if budget is None:
-        try:
-            budget = float(os.environ.get(CANON_BUDGET_ENV) or CANON_BUDGET)
-        except ValueError:
-            raise OutputError(f"{CANON_BUDGET_ENV}={os.environ[CANON_BUDGET_ENV]!r}: expected seconds") from None
-    return _canonicalise_in_child(quads, budget, tied)
+    return _canonicalise_in_child(quads, CANON_BUDGET if budget is None else budget, tied)
 
 
 def _tied_blank_nodes(quads: list) -> int:
@@ -308,11 +308,12 @@ def format_for(out, fmt: str | None = None, *, choosable: bool = True) -> str:
     return fmt
 
 
-def export(data_dir: DataDir, fmt: str = "turtle", *, inferred: bool = False, progress=None) -> bytes:
+def export(data_dir: DataDir, fmt: str = "turtle", *, inferred: bool = False, settings: Settings = DEFAULTS,
+           progress=None) -> bytes:
     """The KG serialised in ``fmt`` (see FORMATS), as bytes."""
     if fmt not in FORMATS:
         raise OutputError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return serialise(export_triples(data_dir, inferred=inferred, progress=progress), fmt)
+    return serialise(export_triples(data_dir, inferred=inferred, settings=settings, progress=progress), fmt)
 
 
 def serialise(graphs: dict, fmt: str) -> bytes:

@@ -19,7 +19,7 @@ Endpoint URLs: Oxigraph ``http://host:7878/store``, Fuseki ``http://host:3030/DA
 GraphDB ``http://host:7200/repositories/REPO/rdf-graphs/service``, Virtuoso
 ``http://host:8890/sparql-graph-crud-auth``.
 
-Layer: ops. Imports kg.ops.export, kg.store.http_auth and kg.errors.
+Layer: ops. Imports kg.config, kg.ops.export, kg.store.http_auth and kg.errors.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import EndpointError, KGError
 from kg.store.http_auth import (PASSWORD_ENV_VAR, Credentials, auth_problem, connection_error_text, http_request,
                                 redact, scrub, split_credentials)
@@ -102,14 +103,15 @@ def skolemise_triples(triples) -> list:
     return [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
 
 
-def graph_payloads(data_dir, *, inferred: bool = False, only=None, progress=None) -> dict[str, tuple[int, bytes]]:
+def graph_payloads(data_dir, *, inferred: bool = False, only=None, settings: Settings = DEFAULTS,
+                   progress=None) -> dict[str, tuple[int, bytes]]:
     """``{graph IRI: (triples, sorted N-Triples bytes)}`` to push (the cache entry is fully
     checked first: a damaged one is rebuilt, never pushed in part)."""
     from kg.ops.export import export_triples
 
     import pyoxigraph as ox
 
-    graphs = export_triples(data_dir, inferred=inferred, progress=progress)
+    graphs = export_triples(data_dir, inferred=inferred, settings=settings, progress=progress)
     if only:
         unknown = sorted(set(only) - set(graphs))
         if unknown:
@@ -163,17 +165,17 @@ def put_graph(endpoint: str, graph: str, payload: bytes, *, creds: Credentials |
 
 
 def push(data_dir, endpoint: str, *, graphs=None, inferred: bool = False, user: str | None = None,
-         password_env: str | None = None, timeout: float = 30.0, retries: int = 3, progress=None,
-         sleep=time.sleep) -> PushReport:
+         password: str | None = None, password_env: str | None = None, timeout: float = 30.0, retries: int = 3,
+         settings: Settings = DEFAULTS, progress=None, sleep=time.sleep) -> PushReport:
     """Upload the KG's graphs to a Graph Store Protocol ``endpoint``; never raises for
     network failures (they are in the report), raises KGError for usage errors."""
     if retries < 0 or timeout <= 0:
         raise KGError("--retries must be >= 0 and --timeout > 0")
     say = progress or (lambda message: None)
     password_env = password_env or PASSWORD_ENV_VAR
-    url, creds = split_credentials(endpoint, user=user, password_env=password_env)
+    url, creds = split_credentials(endpoint, user=user, password=password, password_env=password_env)
     report = PushReport(redact(url))
-    payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, progress=progress)
+    payloads = graph_payloads(data_dir, inferred=inferred, only=graphs, settings=settings, progress=progress)
     give_up = None   # why the graphs after this one are not attempted
     for name, (count, payload) in payloads.items():
         if give_up:

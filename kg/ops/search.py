@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import KGError
 from kg.rdf.vocab import KG, MQM, shorten
 from kg.ops.whois import HONORIFICS, _romanise_word, normalise
@@ -114,11 +115,11 @@ def mark(text: str, words: list[str]) -> str:
 
 # -- the index --------------------------------------------------------------------
 
-def search_index(data_dir, *, progress=None) -> Path:
+def search_index(data_dir, *, settings: Settings = DEFAULTS, progress=None) -> Path:
     """The search index of the data dir's current cache entry (built if needed)."""
     from kg.store.cache import ensure_cache
 
-    return index_path(ensure_cache(data_dir, progress=progress))
+    return index_path(ensure_cache(data_dir, settings=settings, progress=progress))
 
 
 def index_path(entry) -> Path:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kg.config import DEFAULTS, Settings
 from kg.project.paths import DataDir
 
 ENTITIES_BY_CLASS = """
@@ -41,11 +42,11 @@ class Stats:
         return dict(self.__dict__)
 
 
-def stats(data_dir: DataDir, *, progress=None) -> Stats:
+def stats(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=None) -> Stats:
     from kg.store.cache import ensure_cache
     from kg.rdf.terms import display
 
-    entry = ensure_cache(data_dir, progress=progress)
+    entry = ensure_cache(data_dir, settings=settings, progress=progress)
     store = entry.open_store()
     meta = entry.meta
 

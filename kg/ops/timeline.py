@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kg.config import DEFAULTS, Settings
 from kg.project.paths import DataDir
 
 
@@ -32,7 +33,8 @@ def date_key(value: str) -> tuple:
     return (int(year), int(month or 0), int(day or 0), value)
 
 
-def timeline(data_dir: DataDir, about: str | None = None, *, store=None) -> list[TimelineEntry]:
+def timeline(data_dir: DataDir, about: str | None = None, *, store=None,
+             settings: Settings = DEFAULTS) -> list[TimelineEntry]:
     """Dated facts in order; ``about`` (any spelling, resolved like whois) filters to one entity."""
     import pyoxigraph as ox
 
@@ -40,7 +42,7 @@ def timeline(data_dir: DataDir, about: str | None = None, *, store=None) -> list
     from kg.rdf.terms import display
     from kg.project.catalogue import get_query, run_query
 
-    store = store or open_store(data_dir)
+    store = store or open_store(data_dir, settings=settings)
     bindings = {}
     if about:
         from kg.ops.whois import resolve

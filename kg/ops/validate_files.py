@@ -14,7 +14,7 @@ The report's terms are written in full, the same on both engines: IRIs without b
 literals as in N-Triples (``"5"^^<http://www.w3.org/2001/XMLSchema#int>``), blank nodes as
 ``_:`` labels, paths in SPARQL syntax with ``<IRI>``s.
 
-Layer: kg.ops. Imports kg.errors, kg.rdf (vocab, terms, io) and kg.engine (results, fast);
+Layer: kg.ops. Imports kg.config, kg.errors, kg.rdf (vocab, terms, io) and kg.engine (results, fast);
 rdflib, pyoxigraph and pyshacl inside functions.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from kg.rdf.vocab import SH
 
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.errors import KGError, UnsupportedShape
 from kg.engine.results import ValidationReport, Violation
 
@@ -30,8 +31,10 @@ ENGINES = ("auto", "fast", "reference")
 INFERENCES = ("none", "rdfs")
 
 
-def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none") -> ValidationReport:
-    """Validate the union of ``files`` against the shapes in ``shapes_path``.
+def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference: str = "none",
+                         max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING) -> ValidationReport:
+    """Validate the union of ``files`` against the shapes in ``shapes_path``; every file at
+    most ``max_bytes`` big and ``max_nesting`` deep (kg.config.Settings holds the user's limits).
 
     Raises ParseError for an unreadable file, UnsupportedShape when ``engine="fast"`` cannot
     translate the shapes, ShapesError when pyshacl cannot use them.
@@ -43,8 +46,9 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
     if not files:
         raise KGError("no data files given", hint="kg validate --shapes SHAPES.ttl FILE...")
     paths = [Path(f) for f in files]
-    shapes_quads = _quads(Path(shapes_path))  # size, safety, nesting, HTML, JSON-LD drops, no triples
-    data_quads = {path: _quads(path) for path in paths}
+    limits = {"max_bytes": max_bytes, "max_nesting": max_nesting}
+    shapes_quads = _quads(Path(shapes_path), **limits)  # size, safety, nesting, HTML, JSON-LD drops, no triples
+    data_quads = {path: _quads(path, **limits) for path in paths}
     data = _rdflib_graph(q for quads in data_quads.values() for q in quads)
     origin: dict = {}
     for path, quads in data_quads.items():  # where a focus node comes from
@@ -78,11 +82,12 @@ def _with_origin(report: ValidationReport, origin: dict) -> ValidationReport:
 
 # -- the engines ---------------------------------------------------------------
 
-def _quads(path: Path) -> list:
+def _quads(path: Path, *, max_bytes: int | None, max_nesting: int) -> list:
     """The file's quads (pyoxigraph), relative IRIs resolved against the file's own URI."""
     from kg.rdf.io import parse_quads
 
-    return parse_quads(path, require_triples=True, base_iri=path.resolve().as_uri())
+    return parse_quads(path, require_triples=True, base_iri=path.resolve().as_uri(), max_bytes=max_bytes,
+                       max_nesting=max_nesting)
 
 
 def _rdflib_graph(quads, *, keep_lexical: bool = False):

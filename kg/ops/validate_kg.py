@@ -5,13 +5,15 @@ pyoxigraph store (``validate_files``: kg validate, kg add) or on a remote SPARQL
 The engine work (compiling the shapes, running the queries, the RDFS closure) is
 kg.engine.fast's; this module loads the files, opens the endpoint and uses the cache folder.
 
-Layer: kg.ops. Imports kg.errors, kg.rdf.vocab, kg.engine (results, fast) and kg.store.
+Layer: kg.ops. Imports kg.config, kg.errors, kg.rdf (io, vocab), kg.project.load,
+kg.engine (results, fast) and kg.store.
 """
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.fast.literals import check_datatypes_as_written
 from kg.engine.fast.shapes.compiler import shapes_for
 from kg.engine.fast.validate import rdfs_closure, to_violations, validate_store
@@ -24,20 +26,25 @@ CLOSURE_GRAPH = "urn:kg:fastvalidate:rdfs"
 
 
 def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=None,
-                   timings: dict | None = None) -> ValidationReport:
-    """kg.engine.reference.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
+                   timings: dict | None = None, cache_dir=None, max_bytes: int | None = None,
+                   max_nesting: int = DEFAULT_MAX_NESTING) -> ValidationReport:
+    """kg.ops.validate.validate on pyoxigraph: the KG (minus ``replaced`` files) and ``files``,
     in an in-memory store, with the RDFS closure, against the translated shapes.
 
     ``aliases``: {file: path it is named after} (kg add names the new file's graph after
-    its target in data/). Returns a ValidationReport (``results_graph`` is None). Raises
-    UnsupportedShape / UnsupportedForFastReasoning (kg.errors) when it cannot apply.
+    its target in data/). ``cache_dir``: where the ontology's RDFS closure is kept between
+    runs; ``max_bytes``: the size limit of ``files`` (the KG's own files have none);
+    ``max_nesting``: every file's nesting limit. Returns a ValidationReport
+    (``results_graph`` is None). Raises UnsupportedShape / UnsupportedForFastReasoning
+    (kg.errors) when it cannot apply.
     """
     import pyoxigraph as ox
 
-    from kg.engine.fast.reason import load_into
+    from kg.project.load import size_limit
+    from kg.rdf.io import load_into_store
 
     say = progress or (lambda message: None)
-    inference, compiled = shapes_for(data_dir)
+    inference, compiled = shapes_for(data_dir, max_nesting=max_nesting)
     if compiled is None:
         return ValidationReport(conforms=True, inference=inference)
     start = time.perf_counter()
@@ -52,30 +59,31 @@ def validate_files(data_dir, files=(), *, replaced=(), aliases=None, progress=No
         check_datatypes_as_written(Path(path).read_bytes(), str(path))
     for path in ontology + data:
         name = file_graph(data_dir.relpath(aliases.get(path, path)))
-        load_into(store, data_dir, path, name)
+        load_into_store(store, path, name, max_bytes=size_limit(data_dir, path, max_bytes), max_nesting=max_nesting)
         names.append(name)
         if path not in ontology:
             data_names.append(name)
     if timings is not None:
         timings["load"] = time.perf_counter() - start
     violations = validate_in_store(store, compiled, ontology, names, data_names, closure_graph=CLOSURE_GRAPH,
-                                   progress=say, timings=timings)
+                                   cache_dir=cache_dir, max_nesting=max_nesting, progress=say, timings=timings)
     return ValidationReport(conforms=not violations, violations=violations, results_graph=None,
                             inference=inference)
 
 
 def validate_in_store(store, compiled, ontology_paths, names, data_names, *, closure_graph: str,
-                      progress=None, timings: dict | None = None) -> list:
+                      cache_dir=None, max_nesting: int = DEFAULT_MAX_NESTING, progress=None,
+                      timings: dict | None = None) -> list:
     """The violations of the graphs ``names`` of ``store`` (``data_names``: those of data
-    files) with their RDFS closure, which is written to ``closure_graph``. ``timings`` gets
-    the seconds of the closure ("rdfs") and of the shapes' queries ("shapes")."""
-    from kg.store.cache import cache_root
-
+    files) with their RDFS closure, which is written to ``closure_graph``. ``cache_dir``:
+    where the ontology's RDFS closure is kept between runs; ``max_nesting``: the ontology
+    files' nesting limit. ``timings`` gets the seconds of the closure ("rdfs") and of the
+    shapes' queries ("shapes")."""
     say = progress or (lambda message: None)
     start = time.perf_counter()
     say("RDFS closure (the shapes' inference mode) ...")
     literal_types = rdfs_closure(store, ontology_paths, graphs=names, data_graphs=data_names,
-                                 target_graph=closure_graph, cache_dir=cache_root())
+                                 target_graph=closure_graph, cache_dir=cache_dir, max_nesting=max_nesting)
     closed = time.perf_counter()
     say(f"validating ({len(compiled.queries)} queries) ...")
     results = validate_store(store, compiled, graphs=names + [closure_graph], literal_types=literal_types)

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import ResolveError
 from kg.project.paths import DataDir
 from kg.rdf.vocab import KG, PREFIXES
@@ -115,13 +116,13 @@ def _label_index(store) -> dict[str, dict]:
     return index
 
 
-def resolve(data_dir: DataDir, name: str, *, store=None) -> Match:
+def resolve(data_dir: DataDir, name: str, *, store=None, settings: Settings = DEFAULTS) -> Match:
     """The one entity ``name`` designates; ResolveError (ambiguous or unknown) otherwise."""
 
     from kg.store.cache import open_store
     from kg.project.catalogue import expand_iri
 
-    store = store or open_store(data_dir)
+    store = store or open_store(data_dir, settings=settings)
     index = _label_index(store)
     text = name.strip()
     if re.match(r"^(<.*>|https?://\S+|[A-Za-z]+:[\w.-]+)$", text):
@@ -261,7 +262,7 @@ SELECT DISTINCT ?type ?alt WHERE {
 """
 
 
-def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
+def profile(data_dir: DataDir, name: str, *, store=None, settings: Settings = DEFAULTS) -> Profile:
     """Resolve ``name`` and gather what the KG says about the entity."""
     import pyoxigraph as ox
 
@@ -269,7 +270,7 @@ def profile(data_dir: DataDir, name: str, *, store=None) -> Profile:
     from kg.rdf.terms import display
     from kg.project.catalogue import get_query, run_oxigraph, run_query
 
-    store = store or open_store(data_dir)
+    store = store or open_store(data_dir, settings=settings)
     match = resolve(data_dir, name, store=store)
     entity = ox.NamedNode(match.iri)
     result = Profile(match.iri, match.label)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
+from kg.config import DEFAULTS, Settings
 from kg.errors import (KGError, ParameterError, QueryEngineError, QueryFileNotFoundError,
                        QueryHeaderError, QueryNotFoundError, QuerySyntaxError)
 from kg.project.paths import DataDir
@@ -260,6 +261,8 @@ def get_query(data_dir: DataDir, name: str) -> StoredQuery:
 # Controlled vocabularies (the concepts of a skos:ConceptScheme in ontology/)
 # ---------------------------------------------------------------------------
 
+#: Concept schemes read in this process, keyed by the ontology files' paths, sizes and mtimes:
+#: an edited file has another key.
 _SCHEMES: dict = {}
 
 
@@ -469,13 +472,14 @@ def bind(query: StoredQuery, raw: dict[str, str], *, headerless: bool = False,
 
 def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: str = "oxigraph",
               bindings: dict | None = None, store=None, progress=None,
-              allow_service: bool = False) -> QueryResult:
+              allow_service: bool = False, settings: Settings = DEFAULTS) -> QueryResult:
     """Run a StoredQuery (or SPARQL text) over the reasoned KG.
 
     ``params`` are raw strings checked against the header; ``bindings`` are ready terms.
     ``engine`` is ``oxigraph`` (default, the cached on-disk store) or ``rdflib``. A query
     with ``SERVICE`` is refused (RemoteAccessRefused) unless ``allow_service``; on rdflib,
     so is a ``FROM`` / ``FROM NAMED`` of a graph the KG does not hold (kg.rdf.sparql).
+    ``settings``: the cache and the persistent store (kg.config).
     """
     from kg.rdf.sparql import refuse_remote
 
@@ -492,19 +496,19 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
         if store is None:
             from kg.store.cache import open_store
 
-            store = open_store(data_dir, progress=progress)
+            store = open_store(data_dir, settings=settings, progress=progress)
         result = run_oxigraph(store, query.text, terms)
     elif engine == "rdflib":
         from kg.store.cache import ensure_cache
 
-        entry = ensure_cache(data_dir, progress=progress)
+        entry = ensure_cache(data_dir, settings=settings, progress=progress)
         dataset = cached_rdflib_dataset(entry)
         refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES,
                       local_graphs=[str(g.identifier) for g in dataset.graphs()])
         result = run_rdflib(dataset, query.text, terms)
     else:
         raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
-    result.warnings += unknown_iri_warnings(data_dir, given, params or {}, store=store)
+    result.warnings += unknown_iri_warnings(data_dir, given, params or {}, store=store, settings=settings)
     return sort_lists(result, query.lists)
 
 
@@ -526,7 +530,8 @@ def sort_lists(result: QueryResult, columns) -> QueryResult:
     return result
 
 
-def unknown_iri_warnings(data_dir: DataDir, terms: dict, raw: dict, *, store=None) -> list[str]:
+def unknown_iri_warnings(data_dir: DataDir, terms: dict, raw: dict, *, store=None,
+                         settings: Settings = DEFAULTS) -> list[str]:
     """A warning for each IRI in ``terms`` (bound from the strings ``raw``) that occurs in no
     triple of the KG, with up to 3 entities whose label or local name is close to it."""
     import pyoxigraph as ox
@@ -537,7 +542,7 @@ def unknown_iri_warnings(data_dir: DataDir, terms: dict, raw: dict, *, store=Non
     if store is None:
         from kg.store.cache import open_store
 
-        store = open_store(data_dir)
+        store = open_store(data_dir, settings=settings)
     warnings = []
     for name, term in sorted(unknown.items()):
         if next(iter(store.quads_for_pattern(term, None, None)), None) is not None or \
@@ -716,6 +721,8 @@ def _where_brace(text: str) -> int | None:
     return None
 
 
+#: rdflib Datasets of cache entries read in this process, keyed by the entry's path: an entry
+#: is named by the hash of its inputs (kg.store.cache.cache_key), so its content never changes.
 _RDFLIB_CACHE: dict = {}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.project.paths import DataDir
 from kg.rdf.vocab import PREFIXES, file_graph
-from kg.rdf.io import UNLIMITED, parse_quads
+from kg.rdf.io import DEFAULT_MAX_NESTING, UNLIMITED, parse_quads
 from kg.rdf.terms import ox_to_rdflib
 
 
@@ -21,22 +21,23 @@ def bind_prefixes(graph) -> None:
         graph.bind(prefix, ns, override=True, replace=True)
 
 
-def parse_file(path, *, max_bytes: int | None = None):
+def parse_file(path, *, max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING):
     """Parse one local RDF file into a new rdflib Graph (named graphs flattened)."""
     from rdflib import Graph
 
     graph = Graph()
     bind_prefixes(graph)
-    add_file(graph, path, max_bytes=max_bytes)
+    add_file(graph, path, max_bytes=max_bytes, max_nesting=max_nesting)
     return graph
 
 
-def add_file(graph, path, *, max_bytes: int | None = None, require_triples: bool = False) -> int:
+def add_file(graph, path, *, max_bytes: int | None = None, require_triples: bool = False,
+             max_nesting: int = DEFAULT_MAX_NESTING) -> int:
     """Parse ``path`` strictly and add its triples to ``graph``; return the triple count.
 
     ``require_triples``: a file without a triple is a ParseError (the untrusted inputs of
     ``kg validate`` / ``kg add``; the KG's own files may be empty)."""
-    quads = parse_quads(path, max_bytes=max_bytes, require_triples=require_triples)
+    quads = parse_quads(path, max_bytes=max_bytes, require_triples=require_triples, max_nesting=max_nesting)
     cache: dict = {}
 
     def conv(term):
@@ -60,11 +61,12 @@ def new_dataset():
 
 
 def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = True,
-                 max_bytes: int | None = None):
+                 max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING):
     """Dataset of every ontology, (shapes,) data and extra file, one named graph per file.
 
     ``extra_files`` are files outside the KG (``kg validate FILE``) loaded next to it; their
     graph is named after their path relative to the data dir (absolute when outside it).
+    ``max_bytes`` limits the extra files only; ``max_nesting`` every file.
     """
     from rdflib import URIRef
 
@@ -72,11 +74,19 @@ def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = Tr
     files = data_dir.ontology_files() + (data_dir.shapes_files() if include_shapes else []) \
         + data_dir.data_files()
     for path in files:  # the KG's own files: no size limit
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED)
+        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED,
+                 max_nesting=max_nesting)
     for path in [Path(p) for p in extra_files]:  # untrusted: an empty file is an error
         add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
-                 require_triples=True)
+                 require_triples=True, max_nesting=max_nesting)
     return dataset
+
+
+def size_limit(data_dir: DataDir, path, max_bytes: int | None) -> int | None:
+    """The size limit for reading ``path``: none for the data dir's own input files (the
+    user's own data), ``max_bytes`` for any other file (``kg validate FILE``, ``kg add FILE``)."""
+    own = Path(path).resolve() in {p.resolve() for p in data_dir.input_files()}
+    return UNLIMITED if own else max_bytes
 
 
 def graph_name_for(data_dir: DataDir, path) -> str:

@@ -3,9 +3,12 @@
 A *data dir* is a root holding ``ontology/``, ``data/`` and ``queries/``. It is found in
 this order: an explicit path (``--data-dir``); the current directory or the nearest folder
 above it that is a data dir (as git finds its repository: run ``kg`` anywhere inside a clone
-and it uses that clone); the ``KG_DATA_DIR`` environment variable; the repository root next
-to the package (a clone or editable install); and the copy bundled into the wheel
-(``kg/_bundled``), which is read-only (``DataDir.read_only``: ``kg add`` refuses to write there).
+and it uses that clone); the ``KG_DATA_DIR`` environment variable (read by kg.config, passed
+in as ``fallback``); the repository root next to the package (a clone or editable install);
+and the copy bundled into the wheel (``kg/_bundled``), which is read-only
+(``DataDir.read_only``: ``kg add`` refuses to write there).
+
+Layer: kg.project. Imports kg.errors only.
 """
 from __future__ import annotations
 
@@ -105,8 +108,10 @@ def find_upwards(start: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def resolve_data_dir(explicit: str | os.PathLike | None = None) -> DataDir:
-    """Find the data dir (see module docstring); raise DataDirError naming what was tried."""
+def resolve_data_dir(explicit: str | os.PathLike | None = None, *, fallback: str | None = None) -> DataDir:
+    """Find the data dir (see module docstring); raise DataDirError naming what was tried.
+
+    ``explicit``: ``--data-dir``; ``fallback``: ``$KG_DATA_DIR`` (kg.config.Settings holds both)."""
     if explicit is not None:
         root = Path(explicit).expanduser().resolve()
         if not _is_data_dir(root):
@@ -115,11 +120,10 @@ def resolve_data_dir(explicit: str | os.PathLike | None = None) -> DataDir:
     found = find_upwards()
     if found is not None:
         return DataDir(found)
-    env = os.environ.get(ENV_VAR)
-    if env:
-        root = Path(env).expanduser().resolve()
+    if fallback:
+        root = Path(fallback).expanduser().resolve()
         if not _is_data_dir(root):
-            raise DataDirError(f"{ENV_VAR}={env}: not a data dir (needs ontology/ and data/ folders)")
+            raise DataDirError(f"{ENV_VAR}={fallback}: not a data dir (needs ontology/ and data/ folders)")
         return DataDir(root)
     candidates = [PACKAGE_DIR.parent, PACKAGE_DIR / BUNDLED]
     for root in candidates:

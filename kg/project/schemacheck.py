@@ -47,6 +47,7 @@ from kg.rdf.vocab import OWL, RDF, RDFS
 import re
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.errors import SchemaInDataError
 
 
@@ -142,22 +143,24 @@ def check_triples(triples, label: str, *, path=None) -> None:
         refuse(label, found, path=path)
 
 
-def check_file(path, *, label: str | None = None, max_bytes: int | None = None, memo: bool = False) -> None:
+def check_file(path, *, label: str | None = None, max_bytes: int | None = None, memo_dir: Path | None = None,
+               max_nesting: int = DEFAULT_MAX_NESTING) -> None:
     """Check one local RDF file (any format kg.rdf.io reads); cheap when no schema term occurs.
 
-    ``memo``: remember a large file that passed (the data dir's own files; see MEMO_BYTES).
-    Raises SchemaInDataError, or ParseError / InputError as kg.rdf.io does.
+    ``memo_dir``: remember there a large file that passed (the data dir's own files; see
+    MEMO_BYTES; kg.ops passes the cache dir). Raises SchemaInDataError, or
+    ParseError / InputError as kg.rdf.io does.
     """
     from kg.rdf.io import format_name, parse_quads, read_bytes
 
     path = Path(path)
     format_name(path)  # unknown extension: InputError before reading
     data = read_bytes(path, max_bytes)
-    marker = _marker(data) if memo and len(data) > MEMO_BYTES else None
+    marker = _marker(data, memo_dir) if memo_dir is not None and len(data) > MEMO_BYTES else None
     if marker is not None and marker.is_file():
         return
     if _PREFILTER.search(data):
-        check_triples(parse_quads(path, max_bytes=max_bytes), label or str(path), path=path)
+        check_triples(parse_quads(path, max_bytes=max_bytes, max_nesting=max_nesting), label or str(path), path=path)
     if marker is not None:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -166,26 +169,28 @@ def check_file(path, *, label: str | None = None, max_bytes: int | None = None, 
             pass
 
 
-def _marker(data: bytes) -> Path:
+def _marker(data: bytes, memo_dir: Path) -> Path:
     import hashlib
 
-    from kg.store.cache import cache_root
-
     digest = hashlib.sha256(_RULE + b"\0" + data).hexdigest()
-    return cache_root() / "schemacheck" / digest[:40]
+    return Path(memo_dir) / "schemacheck" / digest[:40]
 
 
-def check_inputs(data_dir, files=(), *, skip=()) -> None:
+def check_inputs(data_dir, files=(), *, skip=(), memo_dir: Path | None = None, max_bytes: int | None = None,
+                 max_nesting: int = DEFAULT_MAX_NESTING) -> None:
     """Check every ``data/*.ttl`` file of ``data_dir`` (but ``skip``) and the extra ``files``
-    (``kg validate FILE``, ``kg add FILE``); raise SchemaInDataError for the first offender."""
+    (``kg validate FILE``, ``kg add FILE``: at most ``max_bytes``); raise SchemaInDataError
+    for the first offender. ``memo_dir``: where large files that passed are remembered
+    (kg.config.Settings.cache_dir; None: nowhere)."""
     from kg.rdf.io import UNLIMITED
 
     skipped = {Path(p).resolve() for p in skip}
     for path in [Path(f) for f in files]:
-        check_file(path)
+        check_file(path, max_bytes=max_bytes, max_nesting=max_nesting)
     for path in data_dir.data_files():
         if path.resolve() not in skipped:
-            check_file(path, label=data_dir.relpath(path), max_bytes=UNLIMITED, memo=True)
+            check_file(path, label=data_dir.relpath(path), max_bytes=UNLIMITED, memo_dir=memo_dir,
+                       max_nesting=max_nesting)
 
 
 def check_dataset(dataset, *, prefix: str | None = None) -> None:

@@ -5,10 +5,13 @@ or an angle bracket is an error, not a warning) and reports line and column. Not
 opens a network connection: only local paths are read, RDF/XML with a DTD or entity
 declarations is refused before parsing, and JSON-LD remote contexts are never loaded.
 
-Checks made before a file reaches the parser (``_check_safe``; kg.engine.fast.reason.load_into
-calls it too):
+Layer: kg.rdf. Imports kg.errors and kg.config (the default limits) only. The limits come in
+as arguments (``max_bytes``, ``max_nesting``: kg.config.Settings holds the user's).
 
-* nesting depth (``nesting_exceeds``, at most KG_MAX_NESTING levels, default 256), by a linear
+Checks made before a file reaches the parser (``_check_safe``; ``load_into_store``, the
+pyoxigraph loader, makes them too):
+
+* nesting depth (``nesting_exceeds``, at most ``max_nesting`` levels, default 256), by a linear
   scan that skips strings, IRIs and comments. pyoxigraph 0.5 does not survive deep nesting:
   JSON-LD objects take memory quadratic in the depth (200 MB at 1,000 levels, 1.7 GB at
   3,000) and crash the process (SIGSEGV) from about 4,000; Turtle/TriG/N-Triples triple
@@ -26,20 +29,16 @@ least one triple.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_INPUT_BYTES as DEFAULT_MAX_BYTES
+from kg.config import DEFAULT_MAX_NESTING
 from kg.errors import InputError, ParseError, UnsafeInputError
 
-#: Largest input accepted from `kg validate` / `kg add` (bytes); override with KG_MAX_INPUT_BYTES.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: The limit for the files of the KG's own data dir (the user's own data: rosters run to
 #: hundreds of MB); only files given to `kg validate` / `kg add` are untrusted.
 UNLIMITED = 1 << 62
-#: Deepest nesting accepted in any input (brackets, braces, parentheses, ``<<``, XML
-#: elements); override with KG_MAX_NESTING. JSON-LD at 256 levels takes ~35 MB to parse.
-DEFAULT_MAX_NESTING = 256
 
 EXTENSIONS = {
     ".ttl": "TURTLE",
@@ -102,7 +101,8 @@ def format_name(path: Path) -> str:
 
 
 def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
-    """Read a local file, refusing URLs, directories and oversized files.
+    """Read a local file, refusing URLs, directories and files over ``max_bytes`` (None:
+    DEFAULT_MAX_BYTES).
 
     A leading UTF-8 byte order mark is dropped (every RDF format read here is UTF-8 text;
     pyoxigraph's Turtle and N-Triples parsers take the BOM for a stray character).
@@ -113,7 +113,7 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    limit = max_bytes if max_bytes is not None else int(os.environ.get("KG_MAX_INPUT_BYTES", DEFAULT_MAX_BYTES))
+    limit = max_bytes if max_bytes is not None else DEFAULT_MAX_BYTES
     size = path.stat().st_size
     if size > limit:
         raise UnsafeInputError(f"file is {size} bytes, larger than the limit of {limit}",
@@ -123,20 +123,6 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-
-
-def max_nesting() -> int:
-    """The nesting limit: $KG_MAX_NESTING or DEFAULT_MAX_NESTING."""
-    text = os.environ.get("KG_MAX_NESTING", "").strip()
-    if not text:
-        return DEFAULT_MAX_NESTING
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"KG_MAX_NESTING={text!r}: expected a number of levels") from None
-    if value < 1:
-        raise InputError(f"KG_MAX_NESTING={text!r}: expected at least 1")
-    return value
 
 
 def _structure(data: bytes, family: str) -> bytes:
@@ -188,8 +174,7 @@ def nesting_exceeds(data: bytes, fmt: str, limit: int) -> bool:
     return False
 
 
-def _check_nesting(data: bytes, path: Path, fmt: str) -> None:
-    limit = max_nesting()
+def _check_nesting(data: bytes, path: Path, fmt: str, limit: int) -> None:
     if nesting_exceeds(data, fmt, limit):
         label = LABELS[fmt]
         raise UnsafeInputError(
@@ -202,7 +187,8 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True) -> None:
+def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True,
+                max_nesting: int = DEFAULT_MAX_NESTING) -> None:
     """Everything checked before ``data`` (read by ``read_bytes``) reaches the parser."""
     label = LABELS[fmt]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -222,7 +208,7 @@ def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = Tru
             raise UnsafeInputError("RDF/XML with a DTD or entity declaration is refused "
                                    "(no external entities, no entity expansion)", path=path,
                                    line=_line_of(data, match.start()))
-    _check_nesting(data, path, fmt)
+    _check_nesting(data, path, fmt, max_nesting)
     if fmt == "JSON_LD" and jsonld_dropped:
         _check_jsonld_dropped(data, path)
 
@@ -283,7 +269,9 @@ def _check_jsonld_dropped(data: bytes, path: Path, strict_count: int | None = No
                           "(a key that is no term and no IRI is dropped too)")
 
 
-_JSONLD_CHECKED: set[bytes] = set()  # digests of JSON-LD inputs that passed _check_jsonld_dropped
+#: Digests (BLAKE2b of the bytes) of the JSON-LD inputs that passed _check_jsonld_dropped in
+#: this process: a changed file has another digest, so an entry is never stale.
+_JSONLD_CHECKED: set[bytes] = set()
 
 
 def _first_invalid_iri(quads):
@@ -315,7 +303,7 @@ def _first_invalid_iri(quads):
 
 
 def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bool = False,
-                base_iri: str | None = None):
+                base_iri: str | None = None, max_nesting: int = DEFAULT_MAX_NESTING):
     """Parse one local RDF file strictly; return a list of pyoxigraph Quads.
 
     ``require_triples``: a file without a single triple is an error (files handed to
@@ -328,7 +316,7 @@ def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bo
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt, jsonld_dropped=False)
+    _check_safe(data, path, fmt, jsonld_dropped=False, max_nesting=max_nesting)
     try:
         quads = list(_parse(data, fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -344,7 +332,7 @@ def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bo
     return quads
 
 
-def check_input(path, *, max_bytes: int | None = None) -> None:
+def check_input(path, *, max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING) -> None:
     """The checks for a file handed to ``kg validate`` / ``kg add``, before the KG is read:
     every check of ``parse_quads`` (size, safety, nesting, HTML, JSON-LD drops) and at
     least one triple. The parse stops at the first triple (its errors past that point are
@@ -355,7 +343,7 @@ def check_input(path, *, max_bytes: int | None = None) -> None:
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt)
+    _check_safe(data, path, fmt, max_nesting=max_nesting)
     try:
         for _quad in _parse(data, fmt):
             return
@@ -392,7 +380,31 @@ def _parse_error(exc: SyntaxError, path: Path) -> ParseError:
     return ParseError(message, path=path, line=line, column=column)
 
 
-def check_input_files(files) -> None:
-    """``check_input`` for each file handed to ``kg validate`` / ``kg add`` (kg.engine.reference.validate, kg.ops.add)."""
+def check_input_files(files, *, max_bytes: int | None = None, max_nesting: int = DEFAULT_MAX_NESTING) -> None:
+    """``check_input`` for each file handed to ``kg validate`` / ``kg add`` (kg.ops.validate, kg.ops.add)."""
     for path in files:
-        check_input(path)
+        check_input(path, max_bytes=max_bytes, max_nesting=max_nesting)
+
+
+def load_into_store(store, path, graph: str, *, max_bytes: int | None = None,
+                    max_nesting: int = DEFAULT_MAX_NESTING) -> None:
+    """Load one local file into the named graph ``graph`` of a pyoxigraph ``store``, with
+    the checks and errors of ``parse_quads`` (named graphs in the file are flattened into
+    ``graph``, as kg.project.load does)."""
+    import pyoxigraph as ox
+
+    path = Path(path)
+    fmt = format_name(path)
+    data = read_bytes(path, max_bytes)
+    _check_safe(data, path, fmt, max_nesting=max_nesting)
+    try:
+        if fmt in ("N_QUADS", "TRIG"):
+            target = ox.NamedNode(graph)
+            store.extend([ox.Quad(q.subject, q.predicate, q.object, target)
+                          for q in ox.parse(data, format=getattr(ox.RdfFormat, fmt))])
+        else:
+            store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
+    except SyntaxError as exc:
+        raise _parse_error(exc, path) from None
+    except (ValueError, OSError) as exc:
+        raise ParseError(str(exc), path=path) from None

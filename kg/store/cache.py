@@ -1,9 +1,16 @@
 """The reasoned dataset, cached on disk and keyed by a hash of every input.
 
-Layout of one entry, ``$KG_CACHE_DIR`` (default ``~/.cache/mqm-kg``) ``/<key>/``:
+Layer: kg.store. Imports the layers below it (kg.config, kg.project, kg.rdf, kg.engine),
+never kg.ops. The one place that writes, seals and publishes a cache entry, whichever
+engine reasoned (the engines only compute; kg.engine.api chooses between them). Over 500
+lines because the layout, the build, the integrity manifest and the atomic swap are one
+protocol, read together.
+
+Layout of one entry, ``Settings.cache_dir`` (``$KG_CACHE_DIR``, default ``~/.cache/mqm-kg``)
+``/<key>/``:
 
 * ``dataset.nq``: every asserted graph (``urn:kg:file:...``) and the inferred graph
-  (``urn:kg:inferred``) as sorted N-Quads (entries built by kg.engine.fast.reason write it on
+  (``urn:kg:inferred``) as sorted N-Quads (entries the fast engine reasoned write it on
   first use: at a million triples sorting it costs seconds nobody may need);
 * ``store/``: a pyoxigraph on-disk store loaded from it (what ``kg query`` reads);
 * ``meta.json``: input files, triple counts, consistency report, and the entry's
@@ -25,8 +32,8 @@ the store is checked against the recorded quad counts. A damaged entry (or one w
 manifest) is rebuilt, with a message "cache entry KEY was damaged (REASON); rebuilt";
 where that is impossible the error says to run ``kg reason --rebuild``. A store that
 RocksDB finds corrupt while opening it is reported the same way, never as an internal
-error. This module imports only the standard library and pyoxigraph; rdflib and owlrl
-are imported only when an entry has to be built.
+error. Importing this module imports only the standard library; pyoxigraph, rdflib and
+owlrl are imported when they are needed.
 """
 from __future__ import annotations
 
@@ -43,23 +50,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg import __version__
+from kg.config import DEFAULTS, Settings
 from kg.errors import CacheDamagedError
 from kg.fsutil import current_umask, file_mode
 from kg.project.paths import DataDir
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
 from kg.rdf.vocab import INFERRED_GRAPH, file_graph
 
-ENV_VAR = "KG_CACHE_DIR"
 INTEGRITY_VERSION = 1
 STRAY_AGE = 15 * 60          # seconds: an unlocked temporary folder this old is abandoned
 BUILDER_LOCK = ".builder.lock"
 REBUILD_HINT = "run `kg reason --rebuild` to rebuild the entry"
-GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")   # the graph IRI of a dataset.nq line
-
-
-def cache_root() -> Path:
-    env = os.environ.get(ENV_VAR)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "mqm-kg"
+#: The graph IRI at the end of an N-Quads line of dataset.nq (every quad there has one).
+GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")
 
 
 def cache_key(data_dir: DataDir) -> str:
@@ -83,6 +86,8 @@ class Damaged(Exception):
 @dataclass(frozen=True)
 class CacheEntry:
     path: Path
+    persistent_store: Path | None = None
+    """The persistent store reads go to instead of ``store/`` (``Settings.store``, ``kg --store``)."""
 
     @property
     def nquads(self) -> Path:
@@ -108,13 +113,13 @@ class CacheEntry:
     def open_store(self):
         """Open the pyoxigraph store read-only (several processes may read it at once).
 
-        With a persistent store configured (``kg --store PATH`` / ``$KG_STORE``), that store
-        instead, first brought up to date with this entry (kg.store.persistent).
+        With a persistent store (``persistent_store``: ``kg --store PATH`` / ``$KG_STORE``),
+        that store instead, first brought up to date with this entry (kg.store.persistent).
         """
-        if os.environ.get("KG_STORE"):
+        if self.persistent_store is not None:
             from kg.store.persistent import open_persistent
 
-            return open_persistent(self, os.environ["KG_STORE"])
+            return open_persistent(self, self.persistent_store)
         try:
             return _open_read_only(self.store_path)
         except Damaged as exc:
@@ -162,39 +167,44 @@ def _open_read_only(store_path: Path):
         raise Damaged(f"store/ cannot be opened: {' '.join(str(exc).split())[:300]}") from None
 
 
-def ensure_cache(data_dir: DataDir, *, progress=None, rebuild: bool = False, full_check: bool = False,
+def ensure_cache(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=None, on_engine=None,
+                 rebuild: bool = False, full_check: bool = False,
                  max_seconds: float | None = DEFAULT_MAX_SECONDS,
                  max_triples: int | None = DEFAULT_MAX_TRIPLES) -> CacheEntry:
     """Return the cache entry for the current inputs, building it if needed.
 
-    ``max_seconds`` / ``max_triples``: the reasoning budget of a build (kg.engine.reference.reason.Budget);
-    over it, ReasoningBudgetError and no entry is written.
+    ``settings``: the cache dir, the persistent store, the engine and the input limits
+    (kg.config). ``max_seconds`` / ``max_triples``: the reasoning budget of a build
+    (kg.engine.reference.reason.Budget); over it, ReasoningBudgetError and no entry is written.
 
-    ``progress`` is an optional callable taking a message (the CLI prints it on stderr).
+    ``progress`` is an optional callable taking a message (the CLI prints it on stderr);
+    ``on_engine`` one taking the kg.engine.api.EngineRun of a build (``--verbose``).
     ``rebuild``: build a new entry and swap it in, even if one exists. ``full_check``:
     also hash dataset.nq (kg export and kg push). A damaged entry is rebuilt, with a
     message through ``progress`` (or on stderr).
     """
     key = cache_key(data_dir)
-    entry = CacheEntry(cache_root() / key)
+    entry = CacheEntry(settings.cache_dir / key, persistent_store=settings.store)
     if not rebuild and (entry.path / "meta.json").is_file():
         try:
             entry.verify(full=full_check)
             return entry
         except Damaged as exc:
             reason = exc.reason
-        _rebuild_damaged(data_dir, entry, reason, progress=progress)
+        _rebuild_damaged(data_dir, entry, reason, settings=settings, progress=progress, on_engine=on_engine)
         return entry
-    build_entry(data_dir, entry, progress=progress, max_seconds=max_seconds, max_triples=max_triples)
+    build_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine,
+                max_seconds=max_seconds, max_triples=max_triples)
     return entry
 
 
-def _rebuild_damaged(data_dir: DataDir, entry: CacheEntry, reason: str, *, progress=None) -> None:
+def _rebuild_damaged(data_dir: DataDir, entry: CacheEntry, reason: str, *, settings: Settings,
+                     progress=None, on_engine=None) -> None:
     import sys
 
     say = progress or (lambda message: print(message, file=sys.stderr))
     try:
-        build_entry(data_dir, entry, progress=progress)
+        build_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine)
         entry.verify(full=True)
     except (OSError, Damaged) as exc:
         detail = exc.reason if isinstance(exc, Damaged) else f"{type(exc).__name__}: {exc}"
@@ -203,64 +213,80 @@ def _rebuild_damaged(data_dir: DataDir, entry: CacheEntry, reason: str, *, progr
     say(f"cache entry {entry.path.name} was damaged ({reason}); rebuilt")
 
 
-def open_store(data_dir: DataDir, *, progress=None):
+def open_store(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=None, on_engine=None):
     """The reasoned dataset as a read-only pyoxigraph Store (built on first use; rebuilt
-    once if RocksDB finds the store corrupt)."""
-    entry = ensure_cache(data_dir, progress=progress)
-    if os.environ.get("KG_STORE"):
+    once if RocksDB finds the store corrupt); the persistent store when ``settings.store``."""
+    entry = ensure_cache(data_dir, settings=settings, progress=progress, on_engine=on_engine)
+    if entry.persistent_store is not None:
         return entry.open_store()
     try:
         return _open_read_only(entry.store_path)
     except Damaged as exc:
-        _rebuild_damaged(data_dir, entry, exc.reason, progress=progress)
+        _rebuild_damaged(data_dir, entry, exc.reason, settings=settings, progress=progress, on_engine=on_engine)
     return entry.open_store()
 
 
-def build_entry(data_dir: DataDir, entry: CacheEntry, *, progress=None,
-                max_seconds: float | None = DEFAULT_MAX_SECONDS, max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
-    """Load, reason, write a cache entry in a locked temporary folder and swap it in."""
-    from kg.engine.fast.reason import build_entry_fast, engine_for
-    from kg.errors import UnsupportedForFastReasoning
-    from kg.project.load import load_dataset
-    from kg.engine.reference.reason import reason
+def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DEFAULTS, progress=None,
+                on_engine=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
+    """Reason on the engine the settings choose (kg.engine.api: Nemo, or owlrl where Nemo
+    refuses), then write the entry in a locked temporary folder, seal it and swap it in."""
+    from kg.engine.api import run
+    from kg.engine.fast.reason import reason_data_dir
 
     say = progress or (lambda message: None)
+
+    def chosen(engine_run) -> None:
+        if engine_run.refusal:
+            say(f"fast reasoner not applicable ({engine_run.refusal}); reasoning with owlrl")
+        if on_engine:
+            on_engine(engine_run)
+
     root = entry.path.parent
     root.mkdir(parents=True, exist_ok=True)
     prune_stray(root)
     with _staging(root, entry.path.name) as staging:
         staged = CacheEntry(staging / entry.path.name)
-        built = False
-        if engine_for(data_dir) == "fast":  # the default: pyoxigraph + Nemo (kg.engine.fast.reason)
-            try:
-                build_entry_fast(data_dir, staged, progress=progress, max_seconds=max_seconds,
-                                 max_triples=max_triples)
-                built = True
-            except UnsupportedForFastReasoning as exc:
-                say(f"fast reasoner not applicable ({exc.message}); reasoning with owlrl")
-        if not built:
-            say(f"loading {len(data_dir.input_files())} files from {data_dir.root} ...")
-            dataset = load_dataset(data_dir)
-            say("reasoning (OWL 2 RL) ...")
-            result = reason(dataset, max_seconds=max_seconds, max_triples=max_triples)
+        reasoned, engine_run = run(
+            "reasoning", settings.engine, on_choice=chosen,
+            fast=lambda: reason_data_dir(data_dir, cache_dir=settings.cache_dir, max_nesting=settings.max_nesting,
+                                         progress=progress, max_seconds=max_seconds, max_triples=max_triples),
+            reference=lambda: _reason_reference(data_dir, settings, say, max_seconds, max_triples))
+        staged.path.mkdir()
+        meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root)}
+        if engine_run.engine == "fast":  # a kg.engine.fast.reason.ReasonedStore
+            say(f"{reasoned.asserted} asserted, {reasoned.inferred} inferred triples; writing the on-disk store ...")
+            _write_store(staged.store_path, reasoned.store)
+            triples = reasoned.triples
+            meta.update(asserted=reasoned.asserted, inferred=reasoned.inferred,
+                        consistency=reasoned.consistency.to_dict(), engine="nemo")
+        else:  # an rdflib Dataset and its kg.engine.results.ReasonResult
+            dataset, result = reasoned
             say(f"{result.asserted_count} asserted, {result.inferred_count} inferred triples; writing cache ...")
-            staged.path.mkdir()
             lines = dataset_nquads(dataset, result.inferred)
             (staged.path / "dataset.nq").write_text("".join(lines), encoding="utf-8")
             _load_store(staged.store_path, staged.path / "dataset.nq")
-            files = []
-            for path in data_dir.input_files():
-                name = file_graph(data_dir.relpath(path))
-                files.append({"path": data_dir.relpath(path), "graph": name,
-                              "triples": len(dataset.graph(_uri(name)))})
-            meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root),
-                    "files": files, "asserted": result.asserted_count,
-                    "inferred": result.inferred_count,
-                    "consistency": result.consistency.to_dict()}
-            (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+            triples = {str(context.identifier): len(context) for context in dataset.graphs()}
+            meta.update(asserted=result.asserted_count, inferred=result.inferred_count,
+                        consistency=result.consistency.to_dict())
+        meta["files"] = [{"path": data_dir.relpath(path), "graph": file_graph(data_dir.relpath(path)),
+                          "triples": triples.get(file_graph(data_dir.relpath(path)), 0)}
+                         for path in data_dir.input_files()]
+        (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         _seal(staged)
         _swap_in(staged.path, entry.path)
     prune(root, keep=KEEP_ENTRIES, current=entry.path)
+
+
+def _reason_reference(data_dir: DataDir, settings: Settings, say, max_seconds, max_triples):
+    """(rdflib Dataset of the inputs, kg.engine.results.ReasonResult) with owlrl."""
+    from kg.engine.reference.reason import reason
+    from kg.project.load import load_dataset
+
+    say(f"loading {len(data_dir.input_files())} files from {data_dir.root} ...")
+    dataset = load_dataset(data_dir, max_nesting=settings.max_nesting)
+    say("reasoning (OWL 2 RL) ...")
+    return dataset, reason(dataset, max_seconds=max_seconds, max_triples=max_triples)
 
 
 # ---------------------------------------------------------------------------
@@ -416,12 +442,6 @@ def prune(root: Path, *, keep: int = KEEP_ENTRIES, current: Path | None = None) 
     prune_stray(root)
 
 
-def _uri(value: str):
-    from rdflib import URIRef
-
-    return URIRef(value)
-
-
 def dataset_nquads(dataset, inferred=None) -> list[str]:
     """Sorted N-Quads lines of every named graph of ``dataset`` (+ ``inferred``)."""
     import pyoxigraph as ox
@@ -487,6 +507,16 @@ def _write_file(target: Path, write) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _write_store(path: Path, source) -> None:
+    """Copy the in-memory pyoxigraph store ``source`` into a new on-disk store at ``path``."""
+    import pyoxigraph as ox
+
+    disk = ox.Store(str(path))
+    disk.bulk_extend(source)
+    disk.flush()
+    del disk
 
 
 def _load_store(path: Path, nquads: Path) -> None:

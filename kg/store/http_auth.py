@@ -1,7 +1,7 @@
 """HTTP requests to remote servers with credentials: Basic and Digest authentication.
 
 Credentials for remote servers come from the URL (``https://user:pass@host/...``) or from
-``--user`` and an environment variable, and never appear in any message (``redact``,
+``--user`` and an environment variable (read by kg.config.Settings), and never appear in any message (``redact``,
 ``scrub``). ``http_request`` speaks HTTP Basic and HTTP Digest (RFC 7616 / 2617: MD5,
 SHA-256, SHA-512-256 and their ``-sess`` variants; qop ``auth``, ``auth-int`` or none),
 chosen from the server's ``WWW-Authenticate`` challenge: the first request to a server
@@ -86,9 +86,10 @@ class Credentials:
                 self._digest.pop(_origin(url), None)
 
 
-def split_credentials(url: str, *, user: str | None = None,
+def split_credentials(url: str, *, user: str | None = None, password: str | None = None,
                       password_env: str = PASSWORD_ENV_VAR) -> tuple[str, Credentials | None]:
-    """``(url without user:pass@, credentials or None)``; ``user`` takes its password from env."""
+    """``(url without user:pass@, credentials or None)``. ``user`` goes with ``password``, which
+    the caller read from the environment variable ``password_env`` (kg.config.Settings)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EndpointError(f"endpoint {redact(url)!r}: expected an http:// or https:// URL")
@@ -100,7 +101,6 @@ def split_credentials(url: str, *, user: str | None = None,
         netloc += f":{parts.port}"
     clean = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     if user:
-        password = os.environ.get(password_env)
         if password is None:
             raise EndpointError(f"--user {user} needs a password in the environment variable {password_env}",
                                 hint=f"export {password_env}=... (it is never printed)")

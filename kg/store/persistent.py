@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from kg.errors import CacheDamagedError, StoreError
 from kg.fsutil import atomic_write
 from kg.store.cache import GRAPH_OF_LINE, REBUILD_HINT, Damaged
 
-STORE_ENV_VAR = "KG_STORE"
 STORE_META = "kg-store.json"
 STORE_DIR = "oxigraph"
 
@@ -168,8 +166,3 @@ def open_persistent(entry, path, *, progress=None):
         return ox.Store.read_only(str(report.path / STORE_DIR))
     except OSError as exc:
         raise StoreError(f"--store {report.path}: cannot open the store: {exc}") from None
-
-
-def configured_store() -> str | None:
-    """The persistent store chosen with ``kg --store`` / ``$KG_STORE`` (None: the default)."""
-    return os.environ.get(STORE_ENV_VAR) or None

@@ -30,9 +30,10 @@ class RemoteEndpoint:
     ACCEPT = ("application/sparql-results+json, application/sparql-results+xml;q=0.9, "
               "application/n-triples;q=0.9, text/turtle;q=0.8")
 
-    def __init__(self, url: str, *, user: str | None = None, password_env: str = PASSWORD_ENV_VAR,
+    def __init__(self, url: str, *, user: str | None = None, password: str | None = None,
+                 password_env: str = PASSWORD_ENV_VAR,
                  timeout: float = 60.0):
-        self.url, self.creds = split_credentials(url, user=user, password_env=password_env)
+        self.url, self.creds = split_credentials(url, user=user, password=password, password_env=password_env)
         self.password_env = password_env
         self.timeout = timeout
 

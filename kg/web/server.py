@@ -4,7 +4,7 @@ This module starts it: the settings, the store to serve, the pool of query worke
 (kg.web.worker) and the HTTP server, until SIGINT or SIGTERM. What each route answers is
 kg.web.handler; the jobs the workers run are kg.web.jobs (pages: kg.web.views).
 
-Layer: top (kg.web). Imports kg.web.handler, kg.web.worker, kg.web.execute and the
+Layer: top (kg.web). Imports kg.config, kg.web.handler, kg.web.worker, kg.web.execute and the
 store and ops layers.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 
+from kg.config import DEFAULTS, Settings
 from kg.web.handler import Handler
 from kg.web.worker import WorkerPool
 
@@ -67,16 +68,16 @@ class KGServer(ThreadingHTTPServer):
         self.log(f"error while serving {client_address[0]}: {type(exc).__name__}: {exc}")
 
 
-def resolve_store_path(data_dir, *, progress=None) -> str:
-    """The store to serve: the persistent one (``kg --store``) brought up to date, else the cache's."""
-    from kg.store.persistent import configured_store, store_path, sync_store
+def resolve_store_path(data_dir, *, settings: Settings = DEFAULTS, progress=None) -> str:
+    """The store to serve: the persistent one (``settings.store``, ``kg --store``) brought up
+    to date, else the cache's."""
+    from kg.store.persistent import store_path, sync_store
     from kg.store.cache import ensure_cache
 
-    entry = ensure_cache(data_dir, progress=progress)
-    configured = configured_store()
-    if configured:
-        sync_store(entry, configured, progress=progress)
-        return str(store_path(configured))
+    entry = ensure_cache(data_dir, settings=settings, progress=progress)
+    if settings.store is not None:
+        sync_store(entry, settings.store, progress=progress)
+        return str(store_path(settings.store))
     return str(entry.store_path)
 
 
@@ -93,15 +94,18 @@ def list_graphs(store_path: str) -> list:
         del store
 
 
-def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None) -> KGServer:
-    """Start the worker pool and bind the HTTP server (not yet serving)."""
+def make_server(data_dir, store_path: str, settings: ServeSettings, *, log=None,
+                kg_settings: Settings = DEFAULTS) -> KGServer:
+    """Start the worker pool and bind the HTTP server (not yet serving). ``kg_settings``:
+    kg.config.Settings (the cache the search index is built in)."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     graphs = list_graphs(store_path)
     from kg.ops.search import search_index
 
     config = {"store_path": store_path, "data_root": str(data_dir.root), "max_rows": settings.max_rows,
               "graphs": graphs, "max_memory_mb": settings.max_memory,
-              "search_index": str(search_index(data_dir))}  # built here: the workers only read it
+              # built here: the workers only read it
+              "search_index": str(search_index(data_dir, settings=kg_settings))}
     pool = WorkerPool(config, size=settings.workers, timeout=settings.timeout, per_client=settings.per_client,
                       log=log)
     try:
@@ -120,10 +124,11 @@ def network_notice(isolation: dict) -> str:
             "SERVICE and remote FROM out")
 
 
-def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready=None) -> None:
+def serve(data_dir, store_path: str, settings: ServeSettings, *, log=None, ready=None,
+          kg_settings: Settings = DEFAULTS) -> None:
     """Serve until SIGINT / SIGTERM. ``ready(server)`` is called once the socket is bound."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    server = make_server(data_dir, store_path, settings, log=log)
+    server = make_server(data_dir, store_path, settings, log=log, kg_settings=kg_settings)
     stop = threading.Event()
 
     def on_signal(signum, frame):

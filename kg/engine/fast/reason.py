@@ -29,26 +29,25 @@ A data file that carries schema axioms of its own (a subclass, a domain, a restr
 would need rules the ontology does not generate: ``reason_store`` raises
 ``UnsupportedForFastReasoning`` so that the caller falls back to owlrl.
 
-Layer: kg.engine. Imports kg.errors, kg.rdf and kg.engine (results, noise,
-reference.reason, fast.tbox, fast.nemo); the last section (the kg cache on the fast
-engines) also kg.project and kg.store.
+Layer: kg.engine. Imports kg.config, kg.errors, kg.rdf and kg.engine (results, noise,
+reference.reason, fast.tbox, fast.nemo); the last section (a data dir on the fast
+engines: what kg.store.cache publishes) also kg.project.
 """
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.fast.nemo import export_tsv, query_dataset, query_to_tsv, read_errors, read_new, run_nemo
 from kg.engine.fast.tbox import NOTHING, SAME_AS, TYPE, TBox, tbox_for
 from kg.engine.noise import is_noise_text
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES, Budget
 from kg.engine.results import ConsistencyReport
-from kg.errors import KGError, UnsupportedForFastReasoning
+from kg.errors import UnsupportedForFastReasoning
 from kg.rdf.terms import term_from_text, tsv_of
 from kg.rdf.vocab import OWL, RDF, RDFS, XSD
 
@@ -350,122 +349,66 @@ def reason_files(ontology_paths, data_paths, *, cache_dir: Path | None = None,
 
 
 # ---------------------------------------------------------------------------
-# The kg cache on the fast engines
+# A data dir on the fast engines (what kg.store.cache writes into an entry)
 # ---------------------------------------------------------------------------
 
-ENGINE_ENV = "KG_ENGINE"
+@dataclass
+class ReasonedStore:
+    """A data dir's input files and their closure, in an in-memory pyoxigraph store."""
+
+    store: object
+    """pyoxigraph.Store: one named graph per input file (kg.rdf.vocab.file_graph), and
+    ``urn:kg:inferred`` with the inferred triples."""
+    triples: dict[str, int]
+    """Triples per graph IRI."""
+    asserted: int
+    """Distinct asserted triples of the ontology and data files."""
+    inferred: int
+    consistency: ConsistencyReport
 
 
-def engine_for(data_dir=None, extra_files=(), *, task: str = "reasoning") -> str:
-    """"fast" or "reference" for ``task`` ("reasoning" or "validation"), from $KG_ENGINE
-    (fast | reference | auto).
+def reason_data_dir(data_dir, *, cache_dir: Path | None = None, max_nesting: int = DEFAULT_MAX_NESTING, progress=None,
+                    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                    max_triples: int | None = DEFAULT_MAX_TRIPLES) -> ReasonedStore:
+    """Load every input file of ``data_dir`` into pyoxigraph and reason with Nemo (no rdflib).
 
-    auto (the default): fast at every size, for both tasks, because both are proven against
-    the reference engines: Nemo against owlrl (tests/test_reasoner_differential.py,
-    test_fastreason.py), the shapes-as-SPARQL validator against the W3C SHACL suite and
-    pyshacl (tests/test_w3c_shacl.py, test_fastvalidate.py); each refuses what it cannot
-    translate, and the reference engine then runs.
-    """
-    choice = os.environ.get(ENGINE_ENV, "auto").strip().lower()
-    if choice in ("fast", "nemo", "oxigraph"):
-        return "fast"
-    if choice in ("reference", "owlrl", "pyshacl", "rdflib"):
-        return "reference"
-    if choice not in ("", "auto"):
-        raise KGError(f"{ENGINE_ENV}={choice!r}: expected auto, fast or reference")
-    if task not in ("reasoning", "validation"):
-        raise ValueError(f"unknown task {task!r}")
-    return "fast"
-
-
-def load_into(store, data_dir, path, graph: str) -> None:
-    """Load one local file into ``graph`` of ``store`` with kg.rdf.io's safety checks and errors."""
-    import pyoxigraph as ox
-
-    from kg.rdf.io import UNLIMITED, _check_safe, _parse_error, format_name, read_bytes
-
-    path = Path(path)
-    fmt = format_name(path)
-    own = path.resolve() in {p.resolve() for p in data_dir.input_files()}
-    data = read_bytes(path, UNLIMITED if own else None)  # the KG's own files: no size limit
-    _check_safe(data, path, fmt)
-    try:
-        if fmt in ("N_QUADS", "TRIG"):  # named graphs flattened into ``graph``, as kg.project.load does
-            target = ox.NamedNode(graph)
-            store.extend([ox.Quad(q.subject, q.predicate, q.object, target)
-                          for q in ox.parse(data, format=getattr(ox.RdfFormat, fmt))])
-        else:
-            store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
-    except SyntaxError as exc:
-        raise _parse_error(exc, path) from None
-    except (ValueError, OSError) as exc:
-        from kg.errors import ParseError
-
-        raise ParseError(str(exc), path=path) from None
-
-
-def build_entry_fast(data_dir, entry, *, progress=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
-                     max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
-    """Build a kg cache entry (kg.store.cache layout) with pyoxigraph and Nemo, without rdflib.
-
-    Raises UnsupportedForFastReasoning (the caller then uses owlrl), SchemaInDataError (a
-    ``data/`` file states a schema axiom: kg.project.schemacheck) or ReasoningBudgetError (the
-    schema closure and reasoning took over ``max_seconds`` or inferred over
-    ``max_triples`` triples); nothing is left behind.
+    ``cache_dir``: where the schema closure (TBox) is kept between runs (tbox_for).
+    ``max_nesting``: the nesting limit of the files (kg.rdf.io). Raises
+    UnsupportedForFastReasoning (the reference engine can do it: kg.engine.api falls
+    back), SchemaInDataError (a ``data/`` file states a schema axiom:
+    kg.project.schemacheck) or ReasoningBudgetError (the schema closure and reasoning took
+    over ``max_seconds`` or inferred over ``max_triples`` triples).
     """
     import pyoxigraph as ox
 
-    from kg import __version__
-    from kg.store.cache import cache_root
     from kg.project.load import is_shapes_graph
+    from kg.project.schemacheck import check_store
+    from kg.rdf.io import UNLIMITED, load_into_store
     from kg.rdf.vocab import INFERRED_GRAPH, file_graph
 
     say = progress or (lambda message: None)
     files = data_dir.input_files()
     names = {path: file_graph(data_dir.relpath(path)) for path in files}
-    entry.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.path.name[:12]}-", dir=entry.path.parent))
-    try:
-        say(f"loading {len(files)} files from {data_dir.root} into pyoxigraph ...")
-        store = ox.Store()  # in memory: loading and reasoning run 3-4x faster than on disk
-        for path in files:
-            load_into(store, data_dir, path, names[path])
-        ontology = [names[p] for p in data_dir.ontology_files()]
-        data = [names[p] for p in data_dir.data_files()]
-        from kg.project.schemacheck import check_store
-
-        check_store(store, {names[p]: data_dir.relpath(p) for p in data_dir.data_files()})
-        say("reasoning (OWL 2 RL, Nemo) ...")
-        budget = Budget(max_seconds, max_triples)
-        tbox = tbox_for(data_dir.ontology_files(), cache_dir=cache_root(), budget=budget)
-        result = reason_store(store, tbox, graphs=ontology + data, data_graphs=data, sort=False, budget=budget)
-        if result.turtle:
-            store.bulk_load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE,
-                            to_graph=ox.NamedNode(INFERRED_GRAPH))
-        say("counting triples per graph ...")
-        counts = {str(row["g"].value): int(row["n"].value) for row in store.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-        asserted = int(next(iter(store.query(
-            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-            default_graph=[ox.NamedNode(g) for g in ontology + data])))["n"].value)
-        say(f"{asserted} asserted, {result.count} inferred triples; writing the on-disk store ...")
-        disk = ox.Store(str(tmp / "store"))
-        disk.bulk_extend(store)
-        disk.flush()
-        del disk, store
-        meta = {"version": __version__, "key": entry.path.name, "root": str(data_dir.root),
-                "files": [{"path": data_dir.relpath(p), "graph": names[p], "triples": counts.get(names[p], 0)}
-                          for p in files],
-                "asserted": asserted, "inferred": result.count,
-                "consistency": result.consistency.to_dict(), "engine": "nemo"}
-        assert not any(is_shapes_graph(g) for g in ontology + data)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-        try:
-            os.replace(tmp, entry.path)
-        except OSError:
-            if not (entry.path / "meta.json").is_file():
-                shutil.rmtree(entry.path, ignore_errors=True)
-                os.replace(tmp, entry.path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    say(f"loading {len(files)} files from {data_dir.root} into pyoxigraph ...")
+    store = ox.Store()  # in memory: loading and reasoning run 3-4x faster than on disk
+    for path in files:  # the KG's own files: no size limit
+        load_into_store(store, path, names[path], max_bytes=UNLIMITED, max_nesting=max_nesting)
+    ontology = [names[p] for p in data_dir.ontology_files()]
+    data = [names[p] for p in data_dir.data_files()]
+    assert not any(is_shapes_graph(g) for g in ontology + data)
+    check_store(store, {names[p]: data_dir.relpath(p) for p in data_dir.data_files()})
+    say("reasoning (OWL 2 RL, Nemo) ...")
+    budget = Budget(max_seconds, max_triples)
+    tbox = tbox_for(data_dir.ontology_files(), cache_dir=cache_dir, budget=budget, max_nesting=max_nesting)
+    result = reason_store(store, tbox, graphs=ontology + data, data_graphs=data, sort=False, budget=budget)
+    if result.turtle:
+        store.bulk_load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE,
+                        to_graph=ox.NamedNode(INFERRED_GRAPH))
+    say("counting triples per graph ...")
+    counts = {str(row["g"].value): int(row["n"].value) for row in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    asserted = int(next(iter(store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+        default_graph=[ox.NamedNode(g) for g in ontology + data])))["n"].value)
+    return ReasonedStore(store=store, triples=counts, asserted=asserted, inferred=result.count,
+                         consistency=result.consistency)

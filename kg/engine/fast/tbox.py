@@ -10,7 +10,7 @@ this translation does not (a restriction on a datatype, a data range) raises
 ``UnsupportedForFastReasoning`` instead of being skipped. Terms are held as their text in
 SPARQL TSV syntax (kg.rdf.terms.tsv_text), the form Nemo reads and writes.
 
-Layer: kg.engine. Imports kg.errors, kg.rdf (vocab, terms), kg.project.load and
+Layer: kg.engine. Imports kg.config, kg.errors, kg.rdf (vocab, terms), kg.project.load and
 kg.engine (noise, reference.reason).
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.noise import is_noise
 from kg.errors import UnsupportedForFastReasoning
 from kg.rdf.vocab import OWL, RDF, RDFS, XSD
@@ -374,7 +375,7 @@ _TBOX_MEMO: dict[str, TBox] = {}
 
 
 def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "owlrl",
-             budget=None) -> TBox:
+             budget=None, max_nesting: int = DEFAULT_MAX_NESTING) -> TBox:
     """The TBox of the ontology files, memoised in memory and (optionally) on disk.
 
     ``budget`` (kg.engine.reference.reason.Budget) bounds the schema closure when it has to be computed."""
@@ -397,7 +398,7 @@ def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "o
 
         graph = Graph()
         for path in ontology_paths:
-            add_file(graph, Path(path))
+            add_file(graph, Path(path), max_nesting=max_nesting)
         tbox = TBox.from_graph(graph, profile=profile, budget=budget)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ Also here: the SPARQL-text helpers the compiler rewrites the shapes' own queries
 (``_check_prebinding``, ``_strip_prologue``, ``wrap_unions``, ``_where_brace``), until
 they use kg.rdf.sparql's one tokeniser; with them the module is a little over 500 lines.
 
-Layer: kg.engine (fast). Imports kg.errors, kg.rdf, kg.engine.results, kg.engine.fast.reason
+Layer: kg.engine (fast). Imports kg.config, kg.errors, kg.rdf, kg.engine.results, kg.engine.fast.reason
 and kg.engine.fast.shapes.model; pyoxigraph inside functions.
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.fast.shapes.model import TYPE_PATH, Query
 from kg.errors import UnsupportedShape
 from kg.rdf.vocab import RDF, RDFS, SH
@@ -258,14 +259,14 @@ def _where_brace(text: str) -> int:
 # ---------------------------------------------------------------------------
 
 def rdfs_closure(store, ontology_paths, *, graphs, data_graphs, target_graph: str,
-                 cache_dir=None) -> list:
+                 cache_dir=None, max_nesting: int = DEFAULT_MAX_NESTING) -> list:
     """Add the RDFS closure pyshacl's ``inference="rdfs"`` computes to ``target_graph`` of
     ``store``; return the (literal, class) pairs a range gave (term texts)."""
     import pyoxigraph as ox
 
     from kg.engine.fast.reason import reason_store, tbox_for
 
-    tbox = tbox_for(ontology_paths, cache_dir=cache_dir, profile="rdfs")
+    tbox = tbox_for(ontology_paths, cache_dir=cache_dir, profile="rdfs", max_nesting=max_nesting)
     result = reason_store(store, tbox, graphs=graphs, data_graphs=data_graphs, sort=False)
     if result.turtle:
         store.load(result.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(target_graph))
@@ -542,14 +543,3 @@ def _value_text(text: str, shorten) -> str:
     if text.startswith("<") and text.endswith(">"):
         return shorten(text[1:-1])
     return _plain_text(text)
-
-
-def fast_or_none(data_dir, files=(), *, replaced=(), aliases=None, progress=None):
-    """validate_files, or None when the shapes or data need the reference engines."""
-    from kg.errors import UnsupportedForFastReasoning
-    from kg.ops.validate_kg import validate_files  # upward (kg.ops): the seam work moves this function
-
-    try:
-        return validate_files(data_dir, files, replaced=replaced, aliases=aliases, progress=progress)
-    except (UnsupportedShape, UnsupportedForFastReasoning):
-        return None

@@ -1,9 +1,12 @@
-"""SHACL validation with pyshacl, and a report object that names each violation's file.
+"""SHACL validation with pyshacl (the reference engine), reporting each violation's file.
 
 The data graph is the ontology plus every data file (plus the files being checked, for
 ``kg validate FILE`` and ``kg add FILE``); the shapes come from ``ontology/shapes.ttl``.
 The inference mode is the one the shapes file's header declares (``inference="rdfs"``),
-so the CLI gives the verdict the shapes were written and tested for.
+so the CLI gives the verdict the shapes were written and tested for. The operation `kg
+validate` (which engine, the input checks) is kg.ops.validate.
+
+Layer: kg.engine. Imports kg.errors, kg.rdf, kg.project and kg.engine.results.
 """
 from __future__ import annotations
 
@@ -26,33 +29,6 @@ def shapes_inference(shapes_path) -> str:
         return DEFAULT_INFERENCE
     match = re.search(r'inference\s*=\s*"(none|rdfs|owlrl|both)"', head)
     return match.group(1) if match else DEFAULT_INFERENCE
-
-
-def validate(data_dir: DataDir, files=(), *, dataset=None, engine: str | None = None) -> ValidationReport:
-    """Validate the KG (and extra ``files`` read together with it) against the shapes.
-
-    ``engine``: "fast" (shapes as SPARQL, kg.engine.fast.validate; pyshacl where it refuses),
-    "reference" (pyshacl, whose report has a ``results_graph``), or None ($KG_ENGINE, default
-    fast). Raises ParseError for an unparsable file; returns a ValidationReport otherwise.
-    """
-    from kg.project.load import load_dataset
-    from kg.project.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
-
-    from kg.rdf.io import check_input_files  # nesting, HTML, JSON-LD drops, no triples
-    check_input_files(files)
-    check_inputs(data_dir, files)
-
-    if dataset is None:
-        from kg.engine.fast.reason import engine_for
-
-        if (engine or engine_for(data_dir, files, task="validation")) == "fast":  # shapes as SPARQL (kg.engine.fast.validate)
-            from kg.engine.fast.validate import fast_or_none
-
-            report = fast_or_none(data_dir, files)
-            if report is not None:
-                return report
-        dataset = load_dataset(data_dir, files)
-    return validate_dataset(data_dir, dataset)
 
 
 def validate_dataset(data_dir: DataDir, dataset) -> ValidationReport:

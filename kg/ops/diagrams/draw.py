@@ -25,6 +25,7 @@ from kg.ops.diagrams import pictures
 from kg.ops.diagrams.dot import render, svg_inline, to_dot
 from kg.ops.diagrams.mermaid import mermaid_text, to_mermaid
 from kg.ops.diagrams.model import EXTENSIONS, FORMATS, KINDS, OKABE_ITO, STATUS_ORDER, STATUS_STYLES, Picture, Timeline
+from kg.config import DEFAULTS, Settings
 from kg.errors import KGError, RendererMissingError
 from kg.rdf.vocab import XSD, shorten
 from kg.project.paths import DataDir
@@ -39,7 +40,7 @@ __all__ = ["KINDS", "FORMATS", "EXTENSIONS", "OKABE_ITO", "STATUS_ORDER", "STATU
 # ---------------------------------------------------------------------------
 
 def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str = "svg",
-            store=None, link=None, progress=None) -> bytes | str:
+            store=None, link=None, settings: Settings = DEFAULTS, progress=None) -> bytes | str:
     """Draw ``kind`` (lineage, defections, timeline, neighbourhood) as svg, png, dot or mermaid.
 
     ``about`` is any name or IRI (resolved like ``kg whois``); ``link`` maps an IRI (entity or
@@ -48,7 +49,7 @@ def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str 
     """
     if fmt not in FORMATS:
         raise KGError(f"unknown diagram format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    model = build(data_dir, kind, about=about, store=store, link=link, progress=progress)
+    model = build(data_dir, kind, about=about, store=store, link=link, settings=settings, progress=progress)
     if fmt == "mermaid":
         return to_mermaid(model)
     source = to_dot(model)
@@ -58,7 +59,8 @@ def diagram(data_dir: DataDir, kind: str, *, about: str | None = None, fmt: str 
     return data if fmt == "png" else data.decode("utf-8")
 
 
-def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None, progress=None):
+def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None,
+          settings: Settings = DEFAULTS, progress=None):
     """The neutral model of a picture: a :class:`Picture`, or a :class:`Timeline`."""
     import pyoxigraph as ox
 
@@ -66,7 +68,7 @@ def build(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
 
     if kind not in KINDS:
         raise KGError(f"unknown diagram {kind!r}; expected one of {', '.join(KINDS)}")
-    store = store or open_store(data_dir, progress=progress)
+    store = store or open_store(data_dir, settings=settings, progress=progress)
     link = link or (lambda iri: iri)
     about_iri = about_label = None
     if about:
@@ -120,6 +122,9 @@ def _value(term):
     return term.value
 
 
+#: Fragments drawn in this process (kg.web's query workers), keyed by data dir, store, kind,
+#: about and link: a worker serves one read-only store for its whole life, so a fragment
+#: never goes stale; the memo is cleared past 512 entries.
 _EMBEDDED: dict = {}
 EMBED_CAPTIONS = {"lineage": "How the MQM broke apart: splits, foundings, mergers, factions and organs",
                   "defections": "Who moved from where to where, and who is only rumoured to",

@@ -1,7 +1,7 @@
 """The shapes compiler's driver: which shapes apply to which focus nodes, their paths and
 nesting; the constraints themselves are compiled by the family modules of this package.
 
-Layer: kg.engine (fast). Imports kg.errors, kg.rdf.vocab, kg.project.load,
+Layer: kg.engine (fast). Imports kg.config, kg.errors, kg.rdf.vocab, kg.project.load,
 kg.engine.reference.validate (the inference mode a shapes file declares) and this package;
 rdflib inside functions.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.fast.shapes import logical, other, property_pair, range_and_string, screen, sparql_based, value_type
 from kg.engine.fast.shapes.graph import SUPPORTED, ShapesGraph, is_true, sh, sparql_term
 from kg.engine.fast.shapes.model import TYPE_PATH, Query
@@ -37,23 +38,24 @@ class CompiledShapes:
         return _Compiler(shapes, inference=inference).compile()
 
 
-#: Compiled shapes files by the SHA-256 of their bytes: an edited file is a new key, so an
-#: entry is never stale; one per shapes file a process validates with.
-_COMPILED: dict[str, CompiledShapes] = {}
+#: Compiled shapes files by the SHA-256 of their bytes (and the nesting limit they were
+#: parsed under): an edited file is a new key, so an entry is never stale; one per shapes
+#: file a process validates with.
+_COMPILED: dict[tuple[str, int], CompiledShapes] = {}
 
 
-def compiled_shapes(shapes_path) -> CompiledShapes:
+def compiled_shapes(shapes_path, *, max_nesting: int = DEFAULT_MAX_NESTING) -> CompiledShapes:
     """The shapes file translated (memoised by its bytes)."""
     from kg.project.load import parse_file
 
     data = shapes_path.read_bytes()
-    key = hashlib.sha256(data).hexdigest()
+    key = (hashlib.sha256(data).hexdigest(), max_nesting)
     if key not in _COMPILED:
-        _COMPILED[key] = CompiledShapes.from_graph(parse_file(shapes_path))
+        _COMPILED[key] = CompiledShapes.from_graph(parse_file(shapes_path, max_nesting=max_nesting))
     return _COMPILED[key]
 
 
-def shapes_for(data_dir):
+def shapes_for(data_dir, *, max_nesting: int = DEFAULT_MAX_NESTING):
     """(inference, compiled shapes or None when the data dir has no shapes file).
 
     Raises UnsupportedShape when the shapes ask for an inference other than rdfs.
@@ -65,7 +67,7 @@ def shapes_for(data_dir):
         return inference, None
     if inference != "rdfs":
         raise UnsupportedShape(f"the shapes ask for inference={inference!r}; the fast validator does rdfs")
-    return inference, compiled_shapes(data_dir.shapes_file)
+    return inference, compiled_shapes(data_dir.shapes_file, max_nesting=max_nesting)
 
 
 class _Compiler:
