@@ -372,7 +372,7 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     Example: kg reason --out closure.ttl --max-seconds 600
     """
     from kg.store.cache import ensure_cache
-    from kg.ops.export import export, format_for
+    from kg.ops.export import export_to, format_for
 
     fmt = format_for(out, choosable=False) if out else None  # an extension that names no format: refused before reasoning
     data_dir = _data_dir(ctx)
@@ -386,7 +386,8 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples):
     for a, b in consistency["same_as"]:
         click.echo(f"  warning: the reasoner merged {a} and {b} (owl:sameAs)")
     if out:
-        _emit(export(data_dir, fmt, inferred=True), out)
+        export_to(data_dir, fmt, out, inferred=True)
+        click.echo(f"wrote {out}", err=True)
     if not consistency["consistent"]:
         ctx.exit(1)
 
@@ -406,10 +407,12 @@ def export_cmd(ctx, fmt, inferred, out):
 
     Example: kg export --format trig --inferred --out kg.trig
     """
-    from kg.ops.export import export, format_for
+    from kg.ops.export import export_to, format_for
 
     fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
-    _emit(export(_data_dir(ctx), fmt, inferred=inferred, progress=_progress), out)
+    export_to(_data_dir(ctx), fmt, out, inferred=inferred, progress=_progress)
+    if out:
+        click.echo(f"wrote {out}", err=True)
 
 
 @cli.command("stats")
