@@ -312,12 +312,13 @@ def write_streamed(nquads, fmt: str, sink, *, inferred: bool) -> None:
         _write_sorted_lines(nquads, sink, inferred=inferred, quads=fmt == "nquads")
         return
     with tempfile.TemporaryFile() as triples:
-        _write_sorted_lines(nquads, triples, inferred=inferred, quads=False)
+        _write_sorted_lines(nquads, triples, inferred=inferred, quads=False, as_reference=False)
         write_longturtle(triples, sink)
 
 
-def _write_sorted_lines(nquads, sink, *, inferred: bool, quads: bool) -> None:
-    """N-Triples or N-Quads export, streamed (kg.ops.export_stream)."""
+def _write_sorted_lines(nquads, sink, *, inferred: bool, quads: bool, as_reference: bool = True) -> None:
+    """N-Triples or N-Quads export, streamed (kg.ops.export_stream); ``as_reference``: the
+    export itself, else the input of the Turtle writer (see export_stream.merge_into)."""
     import pyoxigraph as ox
 
     counts = VoidCounts()
@@ -329,7 +330,7 @@ def _write_sorted_lines(nquads, sink, *, inferred: bool, quads: bool) -> None:
             extras = blank_node_lines(canonical, counts, quads=quads)
         extras += description_lines(description(counts, inferred=inferred), quads=quads, graph=VOID_GRAPH)
         spool.seek(0)
-        merge_into(sink, spool, sorted(set(extras)))
+        merge_into(sink, spool, sorted(set(extras)), as_reference=as_reference)
 
 
 def serialise(graphs: dict, fmt: str) -> bytes:

@@ -28,6 +28,8 @@ from kg.rdf.vocab import FILE_GRAPH_PREFIX, INFERRED_GRAPH
 #: Characters an IRI cannot hold (RFC 3987), so a graph token holding one is no graph name.
 _NOT_IN_IRI = re.compile(rb'[\x00-\x20<>"{}|^`\\]')
 _LINE_END = b"> .\n"
+#: U+0085, U+2028, U+2029 in UTF-8: line breaks to str.splitlines, not to N-Triples.
+_UNICODE_LINE_BREAK = re.compile(b"\xc2\x85|\xe2\x80[\xa8\xa9]")
 _SPECIAL = (b"_:", b"<<")  # a term starting so: a blank node or a triple term
 SPOOL_BATCH = 10000  # lines gathered before one write
 
@@ -137,9 +139,13 @@ def _lines(text: bytes) -> list[bytes]:
     return sorted(set(text.splitlines(keepends=True)))
 
 
-def merge_into(sink, spool, extras: list[bytes]) -> None:
+def merge_into(sink, spool, extras: list[bytes], *, as_reference: bool = True) -> None:
     """Write the sorted lines of ``spool`` and the sorted ``extras`` to ``sink`` in order,
-    a line both hold once. A batch of spooled lines no extra falls into is copied whole."""
+    a line both hold once. A batch of spooled lines no extra falls into is copied whole.
+
+    ``as_reference``: refuse (Unsupported) a line holding U+0085, U+2028 or U+2029 (raw in
+    pyoxigraph's N-Triples), where the reference writer, which splits with str.splitlines,
+    breaks the line in two; its bytes are then the reference's to write."""
     position = 0
     while True:
         lines = spool.readlines(1 << 20)
@@ -149,5 +155,13 @@ def merge_into(sink, spool, extras: list[bytes]) -> None:
         if end > position:
             lines = sorted(set(lines).union(extras[position:end]))
             position = end
-        sink.write(b"".join(lines))
-    sink.write(b"".join(extras[position:]))
+        _write_lines(sink, lines, as_reference)
+    _write_lines(sink, extras[position:], as_reference)
+
+
+def _write_lines(sink, lines: list[bytes], as_reference: bool) -> None:
+    data = b"".join(lines)
+    if as_reference and _UNICODE_LINE_BREAK.search(data):
+        raise Unsupported("a literal or IRI holds U+0085, U+2028 or U+2029, at which the reference "
+                          "N-Triples/N-Quads writer breaks the line")
+    sink.write(data)
