@@ -277,11 +277,13 @@ class LongTurtleWriter:
 
     def _sorted_objects(self, objects: list[bytes]) -> list[bytes]:
         """``objects`` in rdflib's term order; with a literal among them, sorted by rdflib."""
+        blank = False
         for obj in objects:
             if obj[0] == 34:  # '"': a literal
                 break
+            blank = blank or obj[0] == 95
         else:
-            return sorted(objects, key=_node_key)
+            return sorted(objects, key=_node_key if blank else _iri_value)
         document = b"".join(b"<urn:x:s> <urn:x:p> " + o + b" .\n" for o in objects)
         terms = [ox_to_rdflib(q.object) for q in ox.parse(document, format=ox.RdfFormat.N_TRIPLES)]
         token_of = dict(zip(terms, objects))
