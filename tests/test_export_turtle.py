@@ -148,8 +148,8 @@ texts = st.one_of(
     st.lists(st.sampled_from(['a', ' ', '"', "'", '\\', '\n', '\r', '\t', '\x00', '\x07', 'é', '€', '𝄞', '"""']),
              max_size=12).map("".join),
     st.integers(500, 3000).map(lambda n: ("long text " * n)[:n]))
-TYPED = [(XSD + "integer", ["0", "01", "-5", "+3", "12345678901234567890", "x"]),
-         (XSD + "decimal", ["1.50", "-0.0", "3", "1e3"]), (XSD + "double", ["1e3", "1.0E-2", "INF", "NaN", "2"]),
+TYPED = [(XSD + "integer", ["0", "01", "1", "-5", "+3", "12345678901234567890", "x"]),
+         (XSD + "decimal", ["1.50", "1.5", "-0.0", "3", "1e3"]), (XSD + "double", ["1e3", "1.0E-2", "INF", "NaN", "2"]),
          (XSD + "boolean", ["true", "false", "1", "0"]), (XSD + "date", ["2024-01-05", "2024-1-5"]),
          (XSD + "gYear", ["2024"]), (XSD + "string", ["s", ""]), ("http://example.org/dt", ["any", "0"])]
 literals = st.one_of(
@@ -165,9 +165,10 @@ objects = st.one_of(iris, blank_nodes, literals,
 @st.composite
 def datasets(draw) -> list:
     """Quads in the cache's graphs: well-formed rdf:Lists (some nested, some with a node
-    that other triples name too), random triples over IRIs, blank nodes and the lists'
-    nodes, and now and then a class (a rdfs:Class). One dataset in ten draws its
-    predicates from any IRI (the Turtle writer then mostly refuses)."""
+    that other triples name too), random triples over IRIs, blank nodes, the lists' nodes
+    and a few subjects used often (several objects for one predicate), now and then a class
+    (a rdfs:Class). One dataset in ten draws its predicates from any IRI (the Turtle writer
+    then mostly refuses)."""
     graph = st.sampled_from(GRAPHS).map(ox.NamedNode)
     predicates = any_predicates if draw(st.integers(0, 9)) == 0 else usual_predicates
     quads, list_nodes = [], []
@@ -181,7 +182,8 @@ def datasets(draw) -> list:
                       ox.Quad(node, ox.NamedNode(RDF + "rest"), rest, where)]
         list_nodes += nodes
         quads.append(ox.Quad(draw(st.one_of(iris, blank_nodes)), draw(predicates), nodes[0], where))
-    nodes = st.one_of(iris, blank_nodes, *([st.sampled_from(list_nodes)] if list_nodes else []))
+    few = st.sampled_from([PREFIXES["kg"] + "s", PREFIXES["kg"] + "t", RDF + "nil"]).map(ox.NamedNode)
+    nodes = st.one_of(few, iris, blank_nodes, *([st.sampled_from(list_nodes)] if list_nodes else []))
     for _ in range(draw(st.integers(0, 25))):
         obj = draw(st.one_of(objects, nodes) if draw(st.integers(0, 4)) == 0 else objects)
         quads.append(ox.Quad(draw(nodes), draw(predicates), obj, draw(graph)))
@@ -199,7 +201,7 @@ def _cache_file(quads: list, directory: str) -> str:
     return path
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(), st.booleans())
 def test_the_fast_writer_gives_the_reference_bytes_or_refuses(quads, inferred):
     directory = tempfile.mkdtemp(prefix="kg-export-test-")
@@ -225,3 +227,14 @@ def test_the_fast_writer_gives_the_reference_bytes_or_refuses(quads, inferred):
             assert sink.getvalue() == reference, fmt
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_literals_rdflib_would_merge_are_refused():
+    """"01" and "1" (xsd:integer) are two triples to pyoxigraph and one to rdflib (which
+    normalises the lexical form): the Turtle writer cannot know rdflib's pick, so it refuses."""
+    from kg.ops.export_turtle import write_longturtle
+
+    subject, predicate = "<https://w3id.org/mqm-kg/id/s>", f"<{RDFS}label>"
+    triples = io.BytesIO("".join(f'{subject} {predicate} "{n}"^^<{XSD}integer> .\n' for n in ("01", "1")).encode())
+    with pytest.raises(Unsupported, match="one literal to rdflib"):
+        write_longturtle(triples, io.BytesIO())

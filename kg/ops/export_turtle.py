@@ -351,17 +351,22 @@ class LongTurtleWriter:
     def _is_list(self, head: bytes) -> bool:
         """rdflib's test [isValidList]: an rdf:first, and every node up the rdf:rest chain
         with exactly two triples. Where it says yes but would not write the same triples
-        back (see the module docstring), Unsupported."""
+        back (see the module docstring), or where its answer hangs on more than that (a
+        literal in the chain, which rdflib takes for its end when empty), Unsupported."""
         lines = self._lines(head)
         if self._value(lines, FIRST) is None:
             return False
         node, seen = head, set()
         while node is not None:
-            if node in seen:
-                raise Unsupported("an rdf:List whose rdf:rest chain is a cycle")
+            if node == NIL:
+                if any(p in (FIRST, REST) for p, _ in self._lines(NIL)):
+                    raise Unsupported("rdf:nil has an rdf:first or rdf:rest")
+                break
+            if node[0] == 34 or node in seen:
+                raise Unsupported("an rdf:List whose rdf:rest chain holds a literal or is a cycle")
             seen.add(node)
             lines = self._lines(node)
-            if node != NIL and len(lines) != 2:
+            if len(lines) != 2:
                 return False
             node = self._value(lines, REST)
         node = head
@@ -372,8 +377,6 @@ class LongTurtleWriter:
                 raise Unsupported("an rdf:List rdflib would not write back as it is (a node that is "
                                   "an IRI, shared, already written or with other triples)")
             node = lines[1][1]
-        if any(p in (FIRST, REST) for p, _ in self._lines(NIL)):
-            raise Unsupported("rdf:nil has an rdf:first or rdf:rest")
         return True
 
     def _list_items(self, node: bytes) -> None:
