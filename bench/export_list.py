@@ -8,7 +8,9 @@ The list is ``kg:long-list rdfs:seeAlso ( kg:item-00000 ... )`` in ``data/long-l
 next to the project's ontology, shapes, data and queries (a copy). Each data dir gets a
 cache of its own, built first (its time is printed, not counted). Blank-node labels come
 from RDFC-1.0 (kg.ops.export): linear on a list, where rdflib's canonicalisation, used before,
-took 19 s for 1,000 items and had not finished after 20 minutes for 5,000.
+took 19 s for 1,000 items and had not finished after 20 minutes for 5,000. N-Triples,
+N-Quads and Turtle are written by the streaming writers (kg.ops.export_stream and
+kg.ops.export_turtle, which writes a list as rdflib does), the other formats in memory.
 
 The script replaces its own section of RESULTS.md (between the ``<!-- section:
 export-list -->`` markers; bench/run.py keeps such sections when it rewrites the file).

@@ -370,7 +370,7 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples, verbose):
 
     Example: kg reason --out closure.ttl --max-seconds 600
     """
-    from kg.ops.export import export, format_for
+    from kg.ops.export import export_to, format_for
     from kg.render.text import reason_text
     from kg.store.cache import ensure_cache
 
@@ -381,7 +381,8 @@ def reason_cmd(ctx, out, rebuild, max_seconds, max_triples, verbose):
                         rebuild=rebuild, max_seconds=max_seconds or None, max_triples=max_triples or None).meta
     click.echo(reason_text(meta), nl=False)
     if out:
-        _emit(export(data_dir, fmt, inferred=True, settings=settings), out)
+        export_to(data_dir, fmt, out, inferred=True, settings=settings)
+        click.echo(f"wrote {out}", err=True)
     if not meta["consistency"]["consistent"]:
         ctx.exit(1)
 
@@ -401,10 +402,12 @@ def export_cmd(ctx, fmt, inferred, out):
 
     Example: kg export --format trig --inferred --out kg.trig
     """
-    from kg.ops.export import export, format_for
+    from kg.ops.export import export_to, format_for
 
     fmt = format_for(out, fmt)  # before any work: a refused name writes nothing
-    _emit(export(_data_dir(ctx), fmt, inferred=inferred, settings=_settings(ctx), progress=_progress), out)
+    export_to(_data_dir(ctx), fmt, out, inferred=inferred, settings=_settings(ctx), progress=_progress)
+    if out:
+        click.echo(f"wrote {out}", err=True)
 
 
 @cli.command("stats")

@@ -33,14 +33,13 @@ def file_mode() -> int:
     return 0o666 & ~current_umask()
 
 
-def atomic_write(path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` atomically; on any failure no partial file is left.
-
-    The file gets the mode the umask gives a new file (mkstemp alone would make it 0600).
-    """
+@contextmanager
+def atomic_output(path):
+    """A binary file to write ``path`` through: a temporary file in the same directory that
+    replaces ``path`` (os.replace) when the block ends; on any failure it is removed, so no
+    partial file is left. The file gets the mode the umask gives a new file (mkstemp alone
+    would make it 0600)."""
     path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"{path}: directory {directory} does not exist")
@@ -48,7 +47,7 @@ def atomic_write(path, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), file_mode())
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -58,7 +57,15 @@ def atomic_write(path, data: bytes | str) -> Path:
         except OSError:
             pass
         raise
-    return path
+
+
+def atomic_write(path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with atomic_output(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def remove_stale_temporaries(directory) -> list[Path]:

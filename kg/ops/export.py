@@ -1,10 +1,13 @@
 """Deterministic export of the KG: same input, byte-identical output, in any process.
 
+Layer: kg.ops. Imports kg.config, kg.errors, kg.fsutil, kg.rdf, kg.project, kg.engine.api,
+kg.store.cache and the other kg.ops.export_* modules.
+
 Formats: ``turtle`` (rdflib longturtle), ``nt`` (sorted lines), ``trig`` and ``nquads``
 (named graphs kept, sorted), ``json-ld`` (keys and node arrays sorted) and ``xml``
 (RDF/XML). Asserted graphs only by default; ``inferred=True`` adds ``urn:kg:inferred``.
 The shapes file is not part of the export. Every export carries a VoID/DCAT description
-of itself in the graph ``urn:kg:void``.
+of itself in the graph ``urn:kg:void`` (kg.ops.export_void).
 
 Blank nodes (restrictions, lists, owl:AllDifferent...) get stable labels ``c14nN`` from
 W3C RDF Dataset Canonicalization (RDFC-1.0, pyoxigraph), run once over every exported
@@ -13,11 +16,20 @@ shared by two graphs keeps one label. RDFC-1.0 is linear when every blank node's
 first-degree hash is unique (a list of IRIs, ordinary restrictions); when some are not,
 its N-degree step can be exponential on very symmetric graphs (a long ring or a clique
 of blank nodes), so it then runs in a forked child with a time budget
-(``$KG_EXPORT_CANON_BUDGET`` seconds, default ``CANON_BUDGET``) and an export over
-budget fails with a clear error instead of running for hours. The cache entry is fully
+(``settings.canon_budget`` seconds, from ``$KG_EXPORT_CANON_BUDGET``; default
+``CANON_BUDGET``) and an export over budget fails with a clear error instead of running
+for hours. The cache entry is fully
 checked first (kg.store.cache: sha256 of dataset.nq), so an export never silently holds part
-of the KG. N-Triples, N-Quads and RDF/XML are written by pyoxigraph without rdflib;
-Turtle, TriG and JSON-LD go through rdflib.
+of the KG.
+
+Two writers, picked by kg.engine.api.run("export", ...) from ``settings.engine``. The fast
+one streams N-Triples, N-Quads and Turtle from the cache entry's sorted dataset.nq to the output
+(kg.ops.export_stream, kg.ops.export_turtle): its memory holds the blank-node quads and an
+index of subjects, never the triples. The reference one builds the graphs in memory and
+writes every format: N-Triples, N-Quads and RDF/XML by pyoxigraph, Turtle, TriG and
+JSON-LD through rdflib. The fast writer gives the reference's bytes (tests/test_export.py,
+tests/test_export_turtle.py) and raises kg.errors.Unsupported for what it cannot
+reproduce (and for the other formats); the reference writer then runs.
 
 XML 1.0 cannot hold U+0000 and most other C0 controls, not even as character
 references: an RDF/XML export of a literal holding one is refused (OutputError naming
@@ -25,27 +37,31 @@ the subject and predicate), pointing to N-Triples or Turtle.
 """
 from __future__ import annotations
 
-from kg.rdf.vocab import DCTERMS, RDF_TYPE, XSD_INTEGER
-
 import json
 import os
 import select
 import signal
+import sys
+import tempfile
 import time
 
 from kg.config import DEFAULT_CANON_BUDGET, DEFAULTS, Settings
-from kg.errors import CanonicalisationBudgetError, OutputError
+from kg.engine.api import EngineRun, run
+from kg.errors import CanonicalisationBudgetError, OutputError, Unsupported
+from kg.fsutil import atomic_output
+from kg.ops.export_stream import blank_node_lines, description_lines, is_exported_graph, merge_into, spool_lines
+from kg.ops.export_void import VoidCounts, description, void_triples
 from kg.project.paths import DataDir
-from kg.rdf.vocab import (DATASET_IRI, FILE_GRAPH_PREFIX, INFERRED_GRAPH, KG, MQM, ONTOLOGY_IRI,
-                         PREFIXES, VOID_GRAPH)
+from kg.rdf.vocab import PREFIXES, VOID_GRAPH, INFERRED_GRAPH
 
 FORMATS = ("turtle", "nt", "trig", "nquads", "json-ld", "xml")
+#: The formats the streaming writers cover (the others: the in-memory writers only).
+STREAMED_FORMATS = ("nt", "nquads", "turtle")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
               "json-ld": ".jsonld", "xml": ".rdf"}
 #: Every extension an export FILE may end in, and the format it means.
 FORMAT_OF_EXTENSION = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
                        ".jsonld": "json-ld", ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
-DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 CANON_BUDGET = DEFAULT_CANON_BUDGET
 CANON_BUDGET_ENV = "KG_EXPORT_CANON_BUDGET"
 
@@ -58,21 +74,28 @@ def export_triples(data_dir: DataDir, *, inferred: bool = False, settings: Setti
                    progress=None) -> dict:
     """``{graph IRI: sorted list of pyoxigraph Triples}`` to export (canonical blank
     nodes), the VoID graph included, graphs in export order."""
+    from kg.store.cache import ensure_cache
+
+    return graphs_of(ensure_cache(data_dir, settings=settings, progress=progress, full_check=True).nquads,
+                     inferred=inferred, settings=settings)
+
+
+def graphs_of(nquads, *, inferred: bool, settings: Settings = DEFAULTS) -> dict:
+    """:func:`export_triples` of the cache file ``nquads`` (a checked entry's dataset.nq);
+    ``settings``: the blank-node labelling's time budget."""
     import pyoxigraph as ox
 
-    from kg.store.cache import ensure_cache
-    from kg.project.load import is_shapes_graph
-
-    entry = ensure_cache(data_dir, settings=settings, progress=progress, full_check=True)
+    exported: dict = {}  # graph name -> is it exported (decided once per graph)
     quads = []
-    for quad in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS):
-        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        if (name.startswith(FILE_GRAPH_PREFIX) and not is_shapes_graph(name)) or \
-                (inferred and name == INFERRED_GRAPH):
+    for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
+        graph = quad.graph_name
+        if graph not in exported:
+            exported[graph] = isinstance(graph, ox.NamedNode) and is_exported_graph(graph.value, inferred)
+        if exported[graph]:
             quads.append(quad)
-    plain = [q for q in quads if not (_has_bnode(q.subject) or _has_bnode(q.object))]
+    plain = [q for q in quads if not (has_blank_node(q.subject) or has_blank_node(q.object))]
     if len(plain) != len(quads):
-        quads = plain + canonical_quads([q for q in quads if _has_bnode(q.subject) or _has_bnode(q.object)],
+        quads = plain + canonical_quads([q for q in quads if has_blank_node(q.subject) or has_blank_node(q.object)],
                                         budget=settings.canon_budget)
     by_graph: dict[str, set] = {}
     for q in quads:
@@ -98,13 +121,14 @@ def _key(triple):
     return (str(triple.subject), str(triple.predicate), str(triple.object))
 
 
-def _has_bnode(term) -> bool:
+def has_blank_node(term) -> bool:
+    """Is ``term`` (pyoxigraph) a blank node, or a triple term holding one?"""
     import pyoxigraph as ox
 
     if isinstance(term, ox.BlankNode):
         return True
     if isinstance(term, ox.Triple):
-        return _has_bnode(term.subject) or _has_bnode(term.object)
+        return has_blank_node(term.subject) or has_blank_node(term.object)
     return False
 
 
@@ -120,15 +144,15 @@ def canonical_quads(quads: list, *, budget: float | None = None) -> list:
     """
     import pyoxigraph as ox
 
-    tied = _tied_blank_nodes(quads)
+    tied = tied_blank_nodes(quads)
     if not tied or not hasattr(os, "fork"):
         dataset = ox.Dataset(quads)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         return list(dataset)
-    return _canonicalise_in_child(quads, CANON_BUDGET if budget is None else budget, tied)
+    return canonicalise_in_child(quads, CANON_BUDGET if budget is None else budget, tied)
 
 
-def _tied_blank_nodes(quads: list) -> int:
+def tied_blank_nodes(quads: list) -> int:
     """How many blank nodes share their first-degree hash (RDFC-1.0 §4.6) with another:
     those, and only those, go through the N-degree step that can be exponential."""
     import pyoxigraph as ox
@@ -149,7 +173,8 @@ def _tied_blank_nodes(quads: list) -> int:
     return sum(n for n in groups.values() if n > 1)
 
 
-def _canonicalise_in_child(quads: list, budget: float, tied: int) -> list:
+def canonicalise_in_child(quads: list, budget: float, tied: int) -> list:
+    """RDFC-1.0 of ``quads`` in a forked child killed after ``budget`` seconds."""
     import pyoxigraph as ox
 
     read_end, write_end = os.pipe()
@@ -198,83 +223,6 @@ def _canonicalise_in_child(quads: list, budget: float, tied: int) -> list:
 
 
 # ---------------------------------------------------------------------------
-# VoID / DCAT
-# ---------------------------------------------------------------------------
-
-def void_triples(graphs: dict, *, inferred: bool) -> list:
-    """VoID + DCAT description of the exported graphs (deterministic: no timestamps)."""
-    import pyoxigraph as ox
-
-    from kg import __version__
-
-    void, dcat = PREFIXES["void"], PREFIXES["dcat"]
-    iri, ds = ox.NamedNode, ox.NamedNode(DATASET_IRI)
-
-    def integer(n: int):
-        return ox.Literal(str(n), datatype=iri(XSD_INTEGER))
-
-    union = set()
-    for triples in graphs.values():
-        union.update(triples)
-    out = [ox.Triple(ds, iri(RDF_TYPE), iri(void + "Dataset")),
-           ox.Triple(ds, iri(RDF_TYPE), iri(dcat + "Dataset")),
-           ox.Triple(ds, iri(DCTERMS + "title"), ox.Literal("MQM knowledge graph", language="en")),
-           ox.Triple(ds, iri(DCTERMS + "description"), ox.Literal(
-               "Karachi's Muttahida Qaumi Movement (MQM) and its splinters: organisations, people, posts, "
-               "memberships, defections, talks, allegations and denials, each fact with its reports "
-               "(article, speaker, verbatim quote, epistemic status), transcribed from five news articles."
-               + (" Includes the OWL 2 RL inferences (graph urn:kg:inferred)." if inferred else
-                  " Asserted triples only."), language="en"))]
-    licenses = sorted((t.object for t in union if t.subject == iri(ONTOLOGY_IRI)
-                       and t.predicate == iri(DCTERMS + "license")), key=str)
-    out.append(ox.Triple(ds, iri(DCTERMS + "license"), licenses[0] if licenses else iri(DEFAULT_LICENSE)))
-    out.append(ox.Triple(ds, iri(DCTERMS + "hasVersion"), ox.Literal(__version__)))
-    out.append(ox.Triple(ds, iri(void + "uriSpace"), ox.Literal(KG)))
-    out.append(ox.Triple(ds, iri(void + "vocabulary"), iri(MQM)))
-    for prefix in ("org", "prov", "time", "skos", "foaf", "dcterms"):
-        out.append(ox.Triple(ds, iri(void + "vocabulary"), iri(PREFIXES[prefix])))
-    out.append(ox.Triple(ds, iri(void + "triples"), integer(len(union))))
-    typed = [t for t in union if t.predicate == iri(RDF_TYPE)]
-    for article in sorted({t.subject for t in typed if t.object == iri(MQM + "Article")}, key=str):
-        out.append(ox.Triple(ds, iri(DCTERMS + "source"), article))
-    entities = {t.subject for t in typed if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(KG)}
-    out.append(ox.Triple(ds, iri(void + "entities"), integer(len(entities))))
-    by_class: dict = {}
-    for t in typed:
-        if t.subject in entities and isinstance(t.object, ox.NamedNode):
-            by_class.setdefault(t.object.value, set()).add(t.subject)
-    for cls in sorted(by_class):
-        partition = iri(f"{DATASET_IRI}/class/{_slug(cls)}")
-        out.append(ox.Triple(ds, iri(void + "classPartition"), partition))
-        out.append(ox.Triple(partition, iri(void + "class"), iri(cls)))
-        out.append(ox.Triple(partition, iri(void + "entities"), integer(len(by_class[cls]))))
-    for name, triples in graphs.items():
-        subset = iri(name)
-        out.append(ox.Triple(ds, iri(void + "subset"), subset))
-        out.append(ox.Triple(subset, iri(RDF_TYPE), iri(void + "Dataset")))
-        out.append(ox.Triple(subset, iri(void + "triples"), integer(len(triples))))
-    return out
-
-
-def void_description(graphs: dict, *, inferred: bool):
-    """The VoID + DCAT description as an rdflib Graph, for ``{name: rdflib Graph}``."""
-    from kg.rdf.terms import rdflib_to_ox
-
-    import pyoxigraph as ox
-
-    triples = {name: [ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in graph]
-               for name, graph in graphs.items()}
-    return _rdflib_graph(void_triples(triples, inferred=inferred))
-
-
-def _slug(iri: str) -> str:
-    from kg.rdf.vocab import shorten
-
-    short = shorten(iri)
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in short)
-
-
-# ---------------------------------------------------------------------------
 # Serialisation
 # ---------------------------------------------------------------------------
 
@@ -310,10 +258,84 @@ def format_for(out, fmt: str | None = None, *, choosable: bool = True) -> str:
 
 def export(data_dir: DataDir, fmt: str = "turtle", *, inferred: bool = False, settings: Settings = DEFAULTS,
            progress=None) -> bytes:
-    """The KG serialised in ``fmt`` (see FORMATS), as bytes."""
+    """The KG serialised in ``fmt`` (see FORMATS), as bytes (:func:`write_export`)."""
+    import io
+
+    sink = io.BytesIO()
+    write_export(data_dir, fmt, sink, inferred=inferred, settings=settings, progress=progress)
+    return sink.getvalue()
+
+
+def export_to(data_dir: DataDir, fmt: str, out=None, *, inferred: bool = False, settings: Settings = DEFAULTS,
+              progress=None) -> EngineRun:
+    """Write the export to the file ``out`` atomically (a temporary file next to it, then
+    os.replace: nothing half-written on failure), or to standard output when ``out`` is None."""
+    import shutil
+
+    if out is not None:
+        with atomic_output(out) as handle:
+            return write_export(data_dir, fmt, handle, inferred=inferred, settings=settings, progress=progress)
+    with tempfile.TemporaryFile() as handle:  # the fast writer may refuse half-way: nothing reaches stdout then
+        chosen = write_export(data_dir, fmt, handle, inferred=inferred, settings=settings, progress=progress)
+        handle.seek(0)
+        shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+        sys.stdout.buffer.flush()
+    return chosen
+
+
+def write_export(data_dir: DataDir, fmt: str, sink, *, inferred: bool = False, settings: Settings = DEFAULTS,
+                 progress=None) -> EngineRun:
+    """Write the KG in ``fmt`` to ``sink`` (binary, seekable) with the writer the engine
+    setting (``settings.engine``) picks (kg.engine.api.run); returns which writer ran and why."""
+    from kg.store.cache import ensure_cache
+
     if fmt not in FORMATS:
         raise OutputError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return serialise(export_triples(data_dir, inferred=inferred, settings=settings, progress=progress), fmt)
+    nquads = ensure_cache(data_dir, settings=settings, progress=progress, full_check=True).nquads
+    start = sink.tell()
+
+    def fast() -> None:
+        if fmt not in STREAMED_FORMATS:
+            raise Unsupported(f"{fmt} has no streaming writer (only {', '.join(STREAMED_FORMATS)})")
+        write_streamed(nquads, fmt, sink, inferred=inferred, budget=settings.canon_budget)
+
+    def reference() -> None:
+        sink.seek(start)
+        sink.truncate()
+        sink.write(serialise(graphs_of(nquads, inferred=inferred, settings=settings), fmt))
+
+    return run("export", settings.engine, fast, reference)[1]
+
+
+def write_streamed(nquads, fmt: str, sink, *, inferred: bool, budget: float | None = None) -> None:
+    """The fast writer: ``fmt`` (one of STREAMED_FORMATS) of the cache file ``nquads`` to ``sink``;
+    ``budget``: seconds for the blank-node labelling (None: CANON_BUDGET)."""
+    from kg.ops.export_turtle import write_longturtle
+
+    if fmt != "turtle":
+        _write_sorted_lines(nquads, sink, inferred=inferred, quads=fmt == "nquads", budget=budget)
+        return
+    with tempfile.TemporaryFile() as triples:
+        _write_sorted_lines(nquads, triples, inferred=inferred, quads=False, as_reference=False, budget=budget)
+        write_longturtle(triples, sink)
+
+
+def _write_sorted_lines(nquads, sink, *, inferred: bool, quads: bool, as_reference: bool = True,
+                        budget: float | None = None) -> None:
+    """N-Triples or N-Quads export, streamed (kg.ops.export_stream); ``as_reference``: the
+    export itself, else the input of the Turtle writer (see export_stream.merge_into)."""
+    import pyoxigraph as ox
+
+    counts = VoidCounts()
+    with open(nquads, "rb") as source, tempfile.TemporaryFile() as spool:
+        blank = spool_lines(source, spool, counts, inferred=inferred, quads=quads)
+        extras = []
+        if blank:
+            canonical = canonical_quads(list(ox.parse(b"".join(blank), format=ox.RdfFormat.N_QUADS)), budget=budget)
+            extras = blank_node_lines(canonical, counts, quads=quads)
+        extras += description_lines(description(counts, inferred=inferred), quads=quads, graph=VOID_GRAPH)
+        spool.seek(0)
+        merge_into(sink, spool, sorted(set(extras)), as_reference=as_reference)
 
 
 def serialise(graphs: dict, fmt: str) -> bytes:
@@ -428,3 +450,14 @@ def _normalise_json(node, parent_key: str | None = None):
             return items
         return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
     return node
+
+
+def void_description(graphs: dict, *, inferred: bool):
+    """The VoID + DCAT description as an rdflib Graph, for ``{name: rdflib Graph}``."""
+    import pyoxigraph as ox
+
+    from kg.rdf.terms import rdflib_to_ox
+
+    triples = {name: [ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in graph]
+               for name, graph in graphs.items()}
+    return _rdflib_graph(void_triples(triples, inferred=inferred))
