@@ -6,7 +6,7 @@ writer refuses (kg.errors.Unsupported) falls back to the reference writer throug
 kg.engine.api.run, even when the refusal comes half-way through the output."""
 from __future__ import annotations
 
-import importlib.util
+import dataclasses
 import io
 import os
 import shutil
@@ -14,10 +14,12 @@ import tempfile
 
 import pyoxigraph as ox
 import pytest
-from cli_helpers import ROOT, copy_data_dir
-from hypothesis import HealthCheck, event, given, note, settings
+from cli_helpers import copy_data_dir
+from hypothesis import HealthCheck, event, given, note
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from kg.config import Settings
 from kg.errors import Unsupported
 from kg.ops.export import graphs_of, serialise, write_export, write_streamed
 from kg.project.paths import DataDir
@@ -27,48 +29,48 @@ STREAMED = ("nt", "nquads", "turtle")
 RDF, RDFS, XSD = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["xsd"]
 
 
-def _fast_and_reference(data_dir, fmt: str, inferred: bool) -> tuple[bytes, bytes]:
+def _engine(settings: Settings, engine: str) -> Settings:
+    return dataclasses.replace(settings, engine=engine)
+
+
+def _fast_and_reference(data_dir, fmt: str, inferred: bool, settings: Settings) -> tuple[bytes, bytes]:
     fast, reference = io.BytesIO(), io.BytesIO()
-    assert write_export(data_dir, fmt, fast, inferred=inferred, engine="fast").engine == "fast"
-    assert write_export(data_dir, fmt, reference, inferred=inferred, engine="reference").engine == "reference"
+    assert write_export(data_dir, fmt, fast, inferred=inferred, settings=_engine(settings, "fast")).engine == "fast"
+    assert write_export(data_dir, fmt, reference, inferred=inferred,
+                        settings=_engine(settings, "reference")).engine == "reference"
     return fast.getvalue(), reference.getvalue()
 
 
 @pytest.mark.parametrize("inferred", [False, True])
 @pytest.mark.parametrize("fmt", STREAMED)
-def test_the_fast_writer_gives_the_reference_bytes_on_the_article_kg(repo, fmt, inferred):
-    fast, reference = _fast_and_reference(repo, fmt, inferred)
+def test_the_fast_writer_gives_the_reference_bytes_on_the_article_kg(repo, settings, fmt, inferred):
+    fast, reference = _fast_and_reference(repo, fmt, inferred, settings)
     assert fast == reference
 
 
 @pytest.fixture(scope="module")
-def synthetic_10k(tmp_path_factory):
-    """The article KG plus 10k synthetic triples linked to it (bench/gen.py), its own cache."""
-    spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+def synthetic_10k(synthetic_graph, tmp_path_factory):
+    """The article KG plus the 10k synthetic triples linked to it (conftest.py), with a cache
+    of its own: the data dir and its Settings."""
     root = copy_data_dir(tmp_path_factory.mktemp("export10k"))
-    generator = gen.Generator(10000, seed=1, link_kg=ROOT / "data")
-    with open(root / "data" / "synthetic.ttl", "w", encoding="utf-8") as out:
-        generator.run().write(out, "ttl", generator.header("test"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_CACHE_DIR", str(root / "cache"))
-        yield DataDir(root)
+    shutil.copyfile(synthetic_graph.path, root / "data" / "synthetic.ttl")
+    return DataDir(root), Settings(cache_dir=root / "cache")
 
 
 @pytest.mark.parametrize("fmt", STREAMED)
 def test_the_fast_writer_gives_the_reference_bytes_at_10k(synthetic_10k, fmt):
-    fast, reference = _fast_and_reference(synthetic_10k, fmt, inferred=True)
+    data_dir, settings = synthetic_10k
+    fast, reference = _fast_and_reference(data_dir, fmt, True, settings)
     assert fast == reference and len(fast) > 1_000_000
 
 
-def test_formats_without_a_streaming_writer_run_the_reference_one(repo):
+def test_formats_without_a_streaming_writer_run_the_reference_one(repo, settings):
     sink = io.BytesIO()
-    chosen = write_export(repo, "trig", sink)
+    chosen = write_export(repo, "trig", sink, settings=settings)
     assert chosen.engine == "reference" and "no streaming writer" in chosen.why
     assert sink.getvalue().startswith(b"@prefix")
     with pytest.raises(Unsupported):
-        write_export(repo, "trig", io.BytesIO(), engine="fast")
+        write_export(repo, "trig", io.BytesIO(), settings=_engine(settings, "fast"))
 
 
 @pytest.fixture(scope="module")
@@ -85,34 +87,34 @@ def shared_list(tmp_path_factory):
         "_:first rdf:first kg:item-a ; rdf:rest _:second .\n"
         "_:second rdf:first kg:item-b ; rdf:rest rdf:nil .\n"
         "kg:tail-holder rdfs:seeAlso _:second .\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KG_CACHE_DIR", str(root / "cache"))
-        yield DataDir(root)
+    return DataDir(root), Settings(cache_dir=root / "cache")
 
 
 def test_a_refusal_half_way_falls_back_to_the_reference_bytes(shared_list):
+    data_dir, settings = shared_list
     sink = io.BytesIO()
     sink.write(b"kept: ")  # what the sink held before the export is left alone
-    chosen = write_export(shared_list, "turtle", sink)
+    chosen = write_export(data_dir, "turtle", sink, settings=settings)
     assert chosen.engine == "reference" and "rdf:List" in chosen.why, chosen
     reference = io.BytesIO()
-    write_export(shared_list, "turtle", reference, engine="reference")
+    write_export(data_dir, "turtle", reference, settings=_engine(settings, "reference"))
     assert sink.getvalue() == b"kept: " + reference.getvalue()
     with pytest.raises(Unsupported, match="rdf:List"):
-        write_export(shared_list, "turtle", io.BytesIO(), engine="fast")
+        write_export(data_dir, "turtle", io.BytesIO(), settings=_engine(settings, "fast"))
 
 
 def test_a_refused_export_to_a_file_is_written_whole_and_atomically(shared_list, tmp_path):
     from kg.ops.export import export_to
 
+    data_dir, settings = shared_list
     out = tmp_path / "kg.ttl"
-    chosen = export_to(shared_list, "turtle", out)
+    chosen = export_to(data_dir, "turtle", out, settings=settings)
     reference = io.BytesIO()
-    write_export(shared_list, "turtle", reference, engine="reference")
+    write_export(data_dir, "turtle", reference, settings=_engine(settings, "reference"))
     assert chosen.engine == "reference" and out.read_bytes() == reference.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["kg.ttl"]
     with pytest.raises(Unsupported):
-        export_to(shared_list, "turtle", tmp_path / "fast.ttl", engine="fast")
+        export_to(data_dir, "turtle", tmp_path / "fast.ttl", settings=_engine(settings, "fast"))
     assert [p.name for p in tmp_path.iterdir()] == ["kg.ttl"]  # no half-written file
 
 
@@ -201,7 +203,7 @@ def _cache_file(quads: list, directory: str) -> str:
     return path
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(), st.booleans())
 def test_the_fast_writer_gives_the_reference_bytes_or_refuses(quads, inferred):
     directory = tempfile.mkdtemp(prefix="kg-export-test-")
