@@ -16,6 +16,8 @@ the functions that need them. The public API (see README "Using as a library"):
 
 Every operation takes ``settings=`` (``kg.config.Settings``: cache dir, persistent store,
 engine, input limits); ``Settings.from_environment()`` reads them as the CLI does.
+
+Layer: the package root; imports nothing from kg (so `import kg` stays cheap).
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """The `kg` command line: Click only (parse options, call the library, render, emit).
 
 The work is in kg.ops (and kg.project, kg.store, kg.web), the text of every report in
-kg.render. Over 500 lines because each of the 14 commands carries its options and help
+kg.render. Longer than 500 lines because each of the 14 commands carries its options and help
 text, which are the user documentation.
 
 Layer: top. May import every layer; nothing imports it but kg.__main__. It builds the

@@ -1,5 +1,8 @@
 """Atomic file writes (a temporary file in the same directory, then os.replace), the mode
-the umask gives them, and the lock that serialises the writers of ``data/``."""
+the umask gives them, and the lock that serialises the writers of ``data/``.
+
+Layer: base; imports kg.errors only.
+"""
 from __future__ import annotations
 
 import os

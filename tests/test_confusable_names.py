@@ -23,7 +23,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, OWL, SKOS
 
 from cli_helpers import KG, MQM, ROOT, run_kg
-from kg.ops.whois import _romanise_word, normalise
+from kg.ops.whois import romanise_word, normalise
 
 ARTICLES_DIR = ROOT.parent / "shared" / "articles"
 LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
@@ -99,7 +99,7 @@ def in_text(label: str, text: str) -> bool:
 
 
 def name_tokens(g: Graph, person) -> set[str]:
-    return {_romanise_word(word) for prop in LABELS for label in g.objects(person, prop)
+    return {romanise_word(word) for prop in LABELS for label in g.objects(person, prop)
             for word in normalise(str(label)).split() if word not in NOT_NAMES}
 
 

@@ -13,6 +13,8 @@ query in any of those spellings finds them; every query word must occur (as a wo
 The index is a SQLite file in the cache entry (``search.sqlite``), written on first use
 from the entry's store (atomically; an entry is content-addressed, so a new entry means a
 new index).
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from pathlib import Path
 from kg.config import DEFAULTS, Settings
 from kg.errors import KGError
 from kg.rdf.vocab import KG, MQM, shorten
-from kg.ops.whois import HONORIFICS, _romanise_word, normalise
+from kg.ops.whois import HONORIFICS, romanise_word, normalise
 
 INDEX_VERSION = 2
 TEXT_PROPERTIES = {
@@ -89,7 +91,7 @@ class Hit:
 def fold_word(word: str) -> str:
     """One word folded as kg.ops.whois folds names (case, diacritics, romanisation)."""
     words = normalise(word).split() or [word.casefold()]
-    return "".join(_romanise_word(w) for w in words)
+    return "".join(romanise_word(w) for w in words)
 
 
 def fold_text(text: str) -> str:

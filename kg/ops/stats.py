@@ -1,4 +1,7 @@
-"""`kg stats`: entities by class, facts by article and by epistemic status (cached store)."""
+"""`kg stats`: entities by class, facts by article and by epistemic status (cached store).
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,8 @@ Rows come from the stored query ``queries/timeline.rq``; facts are grouped (one 
 fact, all its articles) and sorted by (year, month, day) with a missing month or day
 counting as 0, so 2013 < 2013-05 < 2013-05-02 and a year-only event comes before the
 month-level ones of the same year.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ fuzzier is a ranked list of suggestions (ResolveError, exit 1). Normalised means
 Several entities on one rule: ambiguous (exit 1, the candidates). Suggestions are ranked by a
 similarity of the whole name (difflib ratios of the normalised and romanised names, and of
 each query word to its best-matching word of the name), best first. Runs on the cached store.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def normalise(name: str) -> str:
     return " ".join(tokens)
 
 
-def _romanise_word(word: str) -> str:
+def romanise_word(word: str) -> str:
     w = word.replace("ph", "f").replace("q", "k").replace("w", "v").replace("ck", "k")
     w = w.replace("ee", "i").replace("oo", "u")
     w = re.sub(r"(.)\1+", r"\1", w)
@@ -70,12 +72,12 @@ def _romanise_word(word: str) -> str:
 
 def translit_key(name: str) -> str:
     """Each word after folding romanisation variants and vowel quality (not vowel presence)."""
-    return " ".join(_romanise_word(word) for word in normalise(name).split())
+    return " ".join(romanise_word(word) for word in normalise(name).split())
 
 
 def compact_key(name: str) -> str:
     """The romanisation key with word boundaries ignored (Ishratul Ibad = Ishrat-ul-Ebad)."""
-    return _romanise_word(normalise(name).replace(" ", ""))
+    return romanise_word(normalise(name).replace(" ", ""))
 
 
 def initials(name: str) -> str:
@@ -154,8 +156,8 @@ def resolve(data_dir: DataDir, name: str, *, store=None, settings: Settings = DE
 
         def has_words(label: str) -> bool:
             theirs = normalise(label).split()
-            roman = {_romanise_word(w) for w in theirs if len(w) >= 3}
-            return all(w in theirs or (len(w) >= 3 and _romanise_word(w) in roman) for w in words)
+            roman = {romanise_word(w) for w in theirs if len(w) >= 3}
+            return all(w in theirs or (len(w) >= 3 and romanise_word(w) in roman) for w in words)
 
         hits = sorted({iri for iri, entry in index.items() if any(has_words(l) for l in entry["labels"])})
         if hits:

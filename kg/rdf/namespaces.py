@@ -4,6 +4,8 @@ A misspelt term (``MQM.Defecton``) raises instead of silently minting a new IRI;
 tests/test_load.py checks every term here is declared in ontology/mqm.ttl. Terms whose
 local name is not a Python identifier (``status-confirmed``) are reached with
 ``MQM["status-confirmed"]``. Imports rdflib: not for the fast query path (see kg.rdf.vocab).
+
+Layer: kg.rdf; imports kg.rdf.vocab (and rdflib).
 """
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace

@@ -1,4 +1,7 @@
-"""Namespace IRIs as plain strings: importable without rdflib (used on the fast query path)."""
+"""Namespace IRIs as plain strings: importable without rdflib (used on the fast query path).
+
+Layer: kg.rdf, the bottom of it; imports nothing from kg.
+"""
 from __future__ import annotations
 
 KG = "https://w3id.org/mqm-kg/id/"

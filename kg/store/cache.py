@@ -2,9 +2,9 @@
 
 Layer: kg.store. Imports the layers below it (kg.config, kg.project, kg.rdf, kg.engine),
 never kg.ops. The one place that writes, seals and publishes a cache entry, whichever
-engine reasoned (the engines only compute; kg.engine.api chooses between them). Over 500
-lines because the layout, the build, the integrity manifest and the atomic swap are one
-protocol, read together.
+engine reasoned (the engines only compute; kg.engine.api chooses between them).
+Longer than 500 lines because the layout, the build, the integrity manifest and the atomic
+swap are one protocol, read together.
 
 Layout of one entry, ``Settings.cache_dir`` (``$KG_CACHE_DIR``, default ``~/.cache/mqm-kg``)
 ``/<key>/``:

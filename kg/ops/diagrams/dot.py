@@ -1,6 +1,8 @@
 """Graphviz: DOT for a picture (through the ``graphviz`` package), the fixed-position timeline
 layout (rendered with ``neato -n2``), and rendering to svg or png with a clear message when
 Graphviz is missing.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ dashed with the status in words, denied is dashed vermillion with the name struc
 Every node, edge and mark carries a tooltip (SVG ``xlink:title``) with its status and articles,
 and links to the article (or entity) through ``link``. Output is deterministic: rows are
 grouped and sorted, identifiers derive from IRIs.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 

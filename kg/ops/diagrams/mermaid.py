@@ -2,6 +2,8 @@
 
 Labels are quoted and use Mermaid's entity codes for quotes and markup characters, so any
 name is safe; the tests check the grammar line by line, and with Mermaid itself where present.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 Status styles use the Okabe-Ito palette and never rely on colour alone (line style, words).
 Small helpers format dates at their precision and name articles.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 

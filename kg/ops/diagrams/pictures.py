@@ -3,6 +3,8 @@
 ``lineage``, ``defections`` and ``neighbourhood`` give a :class:`Picture`; ``timeline`` a
 :class:`Timeline`. Rows are plain values (IRIs and literals as strings, dates as
 ``(lexical, precision)``); grouping and sorting make the output deterministic.
+
+Layer: kg.ops; imports kg.store and below, never kg.render, kg.cli or kg.web.
 """
 from __future__ import annotations
 
