@@ -42,7 +42,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -52,6 +51,7 @@ from pathlib import Path
 from kg import __version__
 from kg.config import DEFAULTS, Settings
 from kg.errors import CacheDamagedError
+from kg.store.entry_checks import GRAPH_OF_LINE, REBUILD_HINT, Damaged
 from kg.fsutil import current_umask, file_mode
 from kg.project.paths import DataDir
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
@@ -60,9 +60,6 @@ from kg.rdf.vocab import INFERRED_GRAPH, file_graph
 INTEGRITY_VERSION = 1
 STRAY_AGE = 15 * 60          # seconds: an unlocked temporary folder this old is abandoned
 BUILDER_LOCK = ".builder.lock"
-REBUILD_HINT = "run `kg reason --rebuild` to rebuild the entry"
-#: The graph IRI at the end of an N-Quads line of dataset.nq (every quad there has one).
-GRAPH_OF_LINE = re.compile(r"<([^<>]*)> \.\s*$")
 
 
 def cache_key(data_dir: DataDir) -> str:
@@ -73,14 +70,6 @@ def cache_key(data_dir: DataDir) -> str:
         digest.update(f"{data_dir.relpath(path)}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()
-
-
-class Damaged(Exception):
-    """Internal: an entry failed a check; ``reason`` says which."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kg.errors import CacheDamagedError, StoreError
 from kg.fsutil import atomic_write
-from kg.store.cache import GRAPH_OF_LINE, REBUILD_HINT, Damaged
+from kg.store.entry_checks import GRAPH_OF_LINE, REBUILD_HINT, Damaged
 
 STORE_META = "kg-store.json"
 STORE_DIR = "oxigraph"
