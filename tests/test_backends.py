@@ -40,7 +40,8 @@ def persistent(repo, tmp_path_factory):  # noqa: F811
 
 def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent):  # noqa: F811
     from kg.store.cache import open_store
-    from kg.project.catalogue import catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     _, store, _ = persistent
     default = open_store(repo)
@@ -96,7 +97,7 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):  # noqa
 def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path):  # noqa: F811
     from kg.store.backends import STORE_META, sync_store
     from kg.store.cache import ensure_cache
-    from kg.project.catalogue import run_query
+    from kg.ops.query import run_query
 
     path = tmp_path / "store"
     first = sync_store(ensure_cache(data_copy), path)
@@ -195,7 +196,8 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):  # n
 def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path):  # noqa: F811
     from urllib.parse import urlencode
 
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
     from serve_helpers import http, start_kg_serve
 
     path, _, _ = persistent

@@ -44,7 +44,8 @@ def _rows(result):
 def test_push_then_every_stored_query_matches(oxigraph, repo):  # noqa: F811
     from kg.store.backends import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
-    from kg.project.catalogue import catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"])
     assert result.exit_code == 0, result.output

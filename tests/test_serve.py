@@ -49,7 +49,7 @@ def local(repo):  # noqa: F811
     store = open_store(repo)
 
     def run(text):
-        from kg.project.catalogue import run_query
+        from kg.ops.query import run_query
 
         return run_query(repo, text, store=store)
 

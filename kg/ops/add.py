@@ -85,13 +85,14 @@ def add_file(data_dir: DataDir, source, *, replace: bool = False, full: bool = F
 def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, progress) -> AddResult:
     """add_file's validation and write, the writer lock held: the KG is read as it is now."""
     from kg.fsutil import atomic_write
-    from kg.project.load import add_file as load_into
-    from kg.project.load import graph_name_for, new_dataset
+    from kg.project.load import graph_name_for, new_dataset, parse_file_into
     from kg.rdf.io import UNLIMITED, read_bytes
     from kg.project.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
     from kg.engine.reference.validate import validate_dataset
 
-    check_inputs(data_dir, [source], skip=[target])
+    from kg.store.cache import cache_root
+
+    check_inputs(data_dir, [source], skip=[target], cache_dir=cache_root())
     from rdflib import URIRef
 
     from kg.engine.fast.reason import engine_for
@@ -105,8 +106,8 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
         for path in data_dir.input_files():
             if path.resolve() == target.resolve():
                 continue  # replaced by the new file
-            load_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED)
-        load_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
+            parse_file_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED)
+        parse_file_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source)
         report = validate_dataset(data_dir, dataset)
         if not report.conforms:  # only now is the KG as it is worth validating
             from kg.engine.reference.validate import validate

@@ -79,7 +79,8 @@ def _articles_missing() -> str:
 def run_checks(data_dir: DataDir, *, progress=None) -> CheckReport:
     from kg.store.cache import ensure_cache
     from kg.project.load import load_dataset
-    from kg.project.catalogue import check_catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import check_catalogue
     from kg.engine.reference.validate import validate_dataset
 
     say = progress or (lambda message: None)

@@ -4,6 +4,8 @@ Graph IRI of a file: ``urn:kg:file:<path relative to the data dir>``; queries ov
 Dataset see the union of all graphs (``default_union=True``). Files are parsed strictly
 with pyoxigraph (see kg.rdf.io) and converted to rdflib terms, so a syntax error names
 the file, line and column and no rdflib parser (recursive, lenient with IRIs) is used.
+
+Layer: kg.project. Imports kg.rdf and kg.project.paths.
 """
 from __future__ import annotations
 
@@ -27,11 +29,11 @@ def parse_file(path, *, max_bytes: int | None = None):
 
     graph = Graph()
     bind_prefixes(graph)
-    add_file(graph, path, max_bytes=max_bytes)
+    parse_file_into(graph, path, max_bytes=max_bytes)
     return graph
 
 
-def add_file(graph, path, *, max_bytes: int | None = None, require_triples: bool = False) -> int:
+def parse_file_into(graph, path, *, max_bytes: int | None = None, require_triples: bool = False) -> int:
     """Parse ``path`` strictly and add its triples to ``graph``; return the triple count.
 
     ``require_triples``: a file without a triple is a ParseError (the untrusted inputs of
@@ -72,9 +74,9 @@ def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = Tr
     files = data_dir.ontology_files() + (data_dir.shapes_files() if include_shapes else []) \
         + data_dir.data_files()
     for path in files:  # the KG's own files: no size limit
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED)
+        parse_file_into(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED)
     for path in [Path(p) for p in extra_files]:  # untrusted: an empty file is an error
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
+        parse_file_into(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
                  require_triples=True)
     return dataset
 

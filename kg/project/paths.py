@@ -6,6 +6,8 @@ above it that is a data dir (as git finds its repository: run ``kg`` anywhere in
 and it uses that clone); the ``KG_DATA_DIR`` environment variable; the repository root next
 to the package (a clone or editable install); and the copy bundled into the wheel
 (``kg/_bundled``), which is read-only (``DataDir.read_only``: ``kg add`` refuses to write there).
+
+Layer: kg.project. Imports kg.errors.
 """
 from __future__ import annotations
 

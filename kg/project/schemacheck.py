@@ -38,7 +38,7 @@ The rule, on the triples as written (no inference):
 Not caught: an alias the *ontology* defines for a schema predicate (``ex:p
 rdfs:subPropertyOf rdfs:subClassOf``) used in the data; the ontology is reviewed.
 
-This module imports only the standard library and pyoxigraph (through kg.rdf.io).
+Layer: kg.project. Imports kg.errors and kg.rdf (pyoxigraph through kg.rdf.io).
 """
 from __future__ import annotations
 
@@ -73,8 +73,8 @@ _NEEDLES = sorted({t.rsplit("#", 1)[1] for t in SCHEMA_PREDICATES | SCHEMA_TYPES
 _PREFILTER = re.compile(rb"[#:\"'<](?:" + b"|".join(n.encode() for n in _NEEDLES) + rb")"
                         rb"|\\[uU]|&#")
 #: The data dir's own files over this size that passed are remembered (by the SHA-256 of the
-#: rule and of their bytes) under ``$KG_CACHE_DIR/schemacheck/``: the scan costs about 45 ms
-#: per MB, hashing a tenth of that.
+#: rule and of their bytes) under ``schemacheck/`` of the kg cache (``cache_dir``, which the
+#: caller passes): the scan costs about 45 ms per MB, hashing a tenth of that.
 MEMO_BYTES = 1_000_000
 _RULE = "\n".join(sorted(SCHEMA_PREDICATES | SCHEMA_TYPES) + [MEMBERS, ALL_DIFFERENT]).encode()
 
@@ -142,18 +142,19 @@ def check_triples(triples, label: str, *, path=None) -> None:
         refuse(label, found, path=path)
 
 
-def check_file(path, *, label: str | None = None, max_bytes: int | None = None, memo: bool = False) -> None:
+def check_file(path, *, label: str | None = None, max_bytes: int | None = None, cache_dir=None) -> None:
     """Check one local RDF file (any format kg.rdf.io reads); cheap when no schema term occurs.
 
-    ``memo``: remember a large file that passed (the data dir's own files; see MEMO_BYTES).
-    Raises SchemaInDataError, or ParseError / InputError as kg.rdf.io does.
+    ``cache_dir`` (the kg cache, kg.store.cache.cache_root()): remember there a large file that
+    passed (the data dir's own files; see MEMO_BYTES). Raises SchemaInDataError, or ParseError /
+    InputError as kg.rdf.io does.
     """
     from kg.rdf.io import format_name, parse_quads, read_bytes
 
     path = Path(path)
     format_name(path)  # unknown extension: InputError before reading
     data = read_bytes(path, max_bytes)
-    marker = _marker(data) if memo and len(data) > MEMO_BYTES else None
+    marker = _marker(data, Path(cache_dir)) if cache_dir is not None and len(data) > MEMO_BYTES else None
     if marker is not None and marker.is_file():
         return
     if _PREFILTER.search(data):
@@ -166,18 +167,17 @@ def check_file(path, *, label: str | None = None, max_bytes: int | None = None, 
             pass
 
 
-def _marker(data: bytes) -> Path:
+def _marker(data: bytes, cache_dir: Path) -> Path:
     import hashlib
 
-    from kg.store.cache import cache_root
-
     digest = hashlib.sha256(_RULE + b"\0" + data).hexdigest()
-    return cache_root() / "schemacheck" / digest[:40]
+    return cache_dir / "schemacheck" / digest[:40]
 
 
-def check_inputs(data_dir, files=(), *, skip=()) -> None:
+def check_inputs(data_dir, files=(), *, skip=(), cache_dir=None) -> None:
     """Check every ``data/*.ttl`` file of ``data_dir`` (but ``skip``) and the extra ``files``
-    (``kg validate FILE``, ``kg add FILE``); raise SchemaInDataError for the first offender."""
+    (``kg validate FILE``, ``kg add FILE``); raise SchemaInDataError for the first offender.
+    ``cache_dir``: the kg cache, where large data files that passed are remembered (check_file)."""
     from kg.rdf.io import UNLIMITED
 
     skipped = {Path(p).resolve() for p in skip}
@@ -185,7 +185,7 @@ def check_inputs(data_dir, files=(), *, skip=()) -> None:
         check_file(path)
     for path in data_dir.data_files():
         if path.resolve() not in skipped:
-            check_file(path, label=data_dir.relpath(path), max_bytes=UNLIMITED, memo=True)
+            check_file(path, label=data_dir.relpath(path), max_bytes=UNLIMITED, cache_dir=cache_dir)
 
 
 def check_dataset(dataset, *, prefix: str | None = None) -> None:

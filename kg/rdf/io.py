@@ -5,7 +5,7 @@ or an angle bracket is an error, not a warning) and reports line and column. Not
 opens a network connection: only local paths are read, RDF/XML with a DTD or entity
 declarations is refused before parsing, and JSON-LD remote contexts are never loaded.
 
-Checks made before a file reaches the parser (``_check_safe``; kg.engine.fast.reason.load_into
+Checks made before a file reaches the parser (``check_safe``; kg.engine.fast.reason.load_into
 calls it too):
 
 * nesting depth (``nesting_exceeds``, at most KG_MAX_NESTING levels, default 256), by a linear
@@ -202,7 +202,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True) -> None:
+def check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True) -> None:
     """Everything checked before ``data`` (read by ``read_bytes``) reaches the parser."""
     label = LABELS[fmt]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -328,7 +328,7 @@ def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bo
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt, jsonld_dropped=False)
+    check_safe(data, path, fmt, jsonld_dropped=False)
     try:
         quads = list(_parse(data, fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -355,7 +355,7 @@ def check_input(path, *, max_bytes: int | None = None) -> None:
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt)
+    check_safe(data, path, fmt)
     try:
         for _quad in _parse(data, fmt):
             return
@@ -373,14 +373,14 @@ def _no_triples(data: bytes, path: Path, fmt: str) -> ParseError:
 
 
 def _syntax_error(exc: SyntaxError, path: Path) -> ParseError:
-    error = _parse_error(exc, path)
+    error = parse_error(exc, path)
     if "LoadDocumentCallback" in error.reason:
         return UnsafeInputError("JSON-LD with a remote @context is refused: remote contexts are "
                                 "never fetched; inline the context", path=path)
     return error
 
 
-def _parse_error(exc: SyntaxError, path: Path) -> ParseError:
+def parse_error(exc: SyntaxError, path: Path) -> ParseError:
     message = str(exc.msg if getattr(exc, "msg", None) else exc)
     message = re.sub(r"\s*\([^()]*, line \d+\)$", "", message)
     line, column = getattr(exc, "lineno", None), getattr(exc, "offset", None)

@@ -594,7 +594,7 @@ class RemoteEndpoint:
 
     def query_text(self, text: str, terms: dict | None = None) -> str:
         """The SPARQL sent: VALUES for the bindings, then the project's prefixes declared."""
-        from kg.project.catalogue import inject_values
+        from kg.rdf.sparql import inject_values
 
         body = inject_values(text, terms) if terms else text
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))

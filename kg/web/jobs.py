@@ -20,7 +20,7 @@ TRUNCATED_HEADER = "KG-Result-Truncated"
 
 @dataclass
 class Limited:
-    """A kg.project.catalogue.QueryResult plus whether the row limit cut it."""
+    """A kg.engine.results.QueryResult plus whether the row limit cut it."""
 
     result: object
     truncated: bool
@@ -108,7 +108,7 @@ def execute(context, sparql: str, *, limit: int | None = None, default_graphs=No
 
 
 def _syntax_message(text: str, message: str) -> str:
-    from kg.project.catalogue import syntax_error_text
+    from kg.rdf.sparql import syntax_error_text
 
     first = message.splitlines()[0] if message else "invalid query"
     return syntax_error_text(text, message) if re.search(r"at \d+:\d+", message) else \

@@ -628,11 +628,11 @@ def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "o
     else:
         from rdflib import Graph
 
-        from kg.project.load import add_file
+        from kg.project.load import parse_file_into
 
         graph = Graph()
         for path in ontology_paths:
-            add_file(graph, Path(path))
+            parse_file_into(graph, Path(path))
         tbox = TBox.from_graph(graph, profile=profile, budget=budget)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -1173,13 +1173,13 @@ def load_into(store, data_dir, path, graph: str) -> None:
     """Load one local file into ``graph`` of ``store`` with kg.rdf.io's safety checks and errors."""
     import pyoxigraph as ox
 
-    from kg.rdf.io import UNLIMITED, _check_safe, _parse_error, format_name, read_bytes
+    from kg.rdf.io import UNLIMITED, check_safe, format_name, parse_error, read_bytes
 
     path = Path(path)
     fmt = format_name(path)
     own = path.resolve() in {p.resolve() for p in data_dir.input_files()}
     data = read_bytes(path, UNLIMITED if own else None)  # the KG's own files: no size limit
-    _check_safe(data, path, fmt)
+    check_safe(data, path, fmt)
     try:
         if fmt in ("N_QUADS", "TRIG"):  # named graphs flattened into ``graph``, as kg.project.load does
             target = ox.NamedNode(graph)
@@ -1188,7 +1188,7 @@ def load_into(store, data_dir, path, graph: str) -> None:
         else:
             store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
     except SyntaxError as exc:
-        raise _parse_error(exc, path) from None
+        raise parse_error(exc, path) from None
     except (ValueError, OSError) as exc:
         from kg.errors import ParseError
 

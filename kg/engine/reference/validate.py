@@ -40,7 +40,9 @@ def validate(data_dir: DataDir, files=(), *, dataset=None, engine: str | None = 
 
     from kg.rdf.io import check_input_files  # nesting, HTML, JSON-LD drops, no triples
     check_input_files(files)
-    check_inputs(data_dir, files)
+    from kg.store.cache import cache_root
+
+    check_inputs(data_dir, files, cache_dir=cache_root())
 
     if dataset is None:
         from kg.engine.fast.reason import engine_for
