@@ -130,9 +130,10 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
     allowed = CHECK_KEYS if check else QUERY_KEYS
     seen: set[str] = set()
     in_header = True
-    found = list(tokens(text))
+    found = list(tokens(text))  # comments and strings are not the query's variables
     mentioned = {t.text[1:] for t in found if t.kind == "var"}
-    computed = {var.text[1:] for as_, var in zip(found, found[1:]) if as_.keyword == "AS" and var.kind == "var"}
+    computed = {var.text[1:] for before, var in zip(found, found[1:])  # (... AS ?name)
+                if before.keyword == "AS" and var.kind == "var"}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped.startswith("#+"):

@@ -676,7 +676,7 @@ def _check_prebinding(text: str, name: str) -> None:
             raise UnsupportedShape(f"{name}: {word} in a SPARQL constraint (the SHACL spec forbids it)")
     if re.search(r"\bAS\s*[?$](this|value|currentShape|shapesGraph)\b", masked, re.IGNORECASE):
         raise UnsupportedShape(f"{name}: a SPARQL constraint must not bind a pre-bound variable (AS $this)")
-    start = masked.index("{", re.search(r"\bWHERE\b|\{", masked, re.IGNORECASE).start())
+    start = _where_brace(text)
     stack, groups = [], []   # groups: (open, close, parent index)
     for i in range(start, len(masked)):
         if masked[i] == "{":
