@@ -112,10 +112,13 @@ class ValidationReport:
                 "violations": [asdict(v) for v in self.violations]}
 
 
-def select_result(variables: list[str], solutions, convert=None) -> QueryResult:
+def select_result(variables: list[str], solutions, convert=None, *, limit: int | None = None) -> QueryResult:
     """SELECT solutions as a QueryResult: every solution is read as ``solution[name]`` for each
     of ``variables`` (None when unbound), every bound term passed through ``convert`` when given
-    (rdflib -> pyoxigraph terms). The one conversion of engines' solutions."""
+    (rdflib -> pyoxigraph terms); at most ``limit`` rows. The one conversion of engines' solutions."""
+    from itertools import islice
+
+    solutions = islice(solutions, limit)
     if convert is None:
         rows = [tuple(solution[name] for name in variables) for solution in solutions]
     else:
@@ -124,13 +127,16 @@ def select_result(variables: list[str], solutions, convert=None) -> QueryResult:
     return QueryResult("select", variables=list(variables), rows=rows)
 
 
-def oxigraph_result(answer) -> QueryResult:
+def oxigraph_result(answer, *, limit: int | None = None) -> QueryResult:
     """pyoxigraph's answer to a query (Store.query, or parse_query_results of an endpoint's
-    SPARQL JSON/XML answer) as a QueryResult. Iterates it, so an evaluation error shows here."""
+    SPARQL JSON/XML answer) as a QueryResult, with at most ``limit`` rows or triples (ask for
+    one more than you show to learn whether there were more). Iterates the answer, so an
+    evaluation error shows here."""
     import pyoxigraph as ox
+    from itertools import islice
 
     if isinstance(answer, ox.QuerySolutions):
-        return select_result([v.value for v in answer.variables], answer)
+        return select_result([v.value for v in answer.variables], answer, limit=limit)
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
-    return QueryResult("graph", triples=list(answer))
+    return QueryResult("graph", triples=list(islice(answer, limit)))
