@@ -89,7 +89,6 @@ def _add_locked(data_dir: DataDir, source: Path, target: Path, *, full: bool, pr
     from kg.rdf.io import UNLIMITED, read_bytes
     from kg.project.schemacheck import check_inputs  # schema axioms in a data file: SchemaInDataError
     from kg.engine.reference.validate import validate_dataset
-
     from kg.store.cache import cache_root
 
     check_inputs(data_dir, [source], skip=[target], cache_dir=cache_root())
