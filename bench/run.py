@@ -11,7 +11,7 @@ and times, each stage in its own process (wall time, and peak memory from the ch
 * **build**: ``kg.store.cache.ensure_cache`` on a cold cache: load, OWL 2 RL reasoning, store
   (the project's own code: Nemo and pyoxigraph above ``KG_ENGINE``'s size threshold);
 * **validate**: ``kg.ops.validate.validate`` of the whole KG (load, RDFS closure, shapes);
-* **queries**: every stored query (``queries/*.rq``) through ``kg.project.catalogue.run_query``
+* **queries**: every stored query (``queries/*.rq``) through ``kg.ops.query.run_query``
   with the parameters of its ``#+ param:`` examples, and without its optional ones, next
   to the same SPARQL run on the same pyoxigraph store directly; rows compared;
 * **cold query**: ``python -m kg query`` in a new process on the warm cache;
@@ -96,7 +96,9 @@ def stage_query(args) -> dict:
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
     from kg.rdf.vocab import PREFIXES
-    from kg.project.catalogue import bind, get_query, inject_values, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import bind, get_query
+    from kg.rdf.sparql import inject_values
 
     data_dir = DataDir(Path(args.data_dir))
     query = get_query(data_dir, args.name)
@@ -173,7 +175,9 @@ def stage_reference_queries(args) -> dict:
     from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
-    from kg.project.catalogue import catalogue, cached_rdflib_dataset, run_query
+    from kg.engine.reference.query import cached_rdflib_dataset
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     settings = Settings.from_environment()
     data_dir = DataDir(Path(args.data_dir))
