@@ -138,7 +138,9 @@ def stage_query(args) -> dict:
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
     from kg.rdf.vocab import PREFIXES
-    from kg.project.catalogue import bind, get_query, inject_values, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import bind, get_query
+    from kg.rdf.sparql import inject_values
 
     data_dir = DataDir(Path(args.data_dir))
     query = get_query(data_dir, args.name)
@@ -195,7 +197,9 @@ def stage_reference_queries(args) -> dict:
     from kg.config import Settings
     from kg.store.cache import ensure_cache
     from kg.project.paths import DataDir
-    from kg.project.catalogue import catalogue, cached_rdflib_dataset, run_query
+    from kg.engine.reference.query import cached_rdflib_dataset
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     settings = Settings.from_environment()
     data_dir = DataDir(Path(args.data_dir))

@@ -7,7 +7,7 @@ the functions that need them. The public API (see README "Using as a library"):
 * ``kg.project.load.load_dataset``, ``kg.project.load.parse_file``
 * ``kg.engine.reference.reason.reason`` -> ``ReasonResult`` (``.inferred``, ``.consistency``)
 * ``kg.store.cache.ensure_cache`` / ``kg.store.cache.open_store``: the reasoned dataset on disk
-* ``kg.project.catalogue.catalogue``, ``kg.project.catalogue.get_query``, ``kg.project.catalogue.run_query``
+* ``kg.project.catalogue.catalogue``, ``kg.project.catalogue.get_query``, ``kg.ops.query.run_query``
 * ``kg.ops.validate.validate`` -> ``ValidationReport``
 * ``kg.ops.check.run_checks`` -> ``CheckReport``
 * ``kg.ops.export.export`` -> bytes

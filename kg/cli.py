@@ -218,7 +218,9 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
     Example: kg query members-of --param organisation=kg:mqm --param onDate=2013-06-01
     """
     from kg.render.formats import format_result
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.ops.whois import suggest_entities
+    from kg.project.catalogue import get_query
 
     if bool(name) == bool(expression):
         raise click.UsageError("give exactly one of NAME|FILE.rq or -e 'SPARQL'")
@@ -232,7 +234,8 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
         result = run_remote(data_dir, query, _params(params), _endpoint(ctx, endpoint, user))
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,
-                           allow_service=allow_service, settings=_settings(ctx))
+                           allow_service=allow_service, suggest_entities=suggest_entities,
+                           settings=_settings(ctx))
     for warning in getattr(result, "warnings", []):
         click.echo(f"warning: {warning}", err=True)
     _emit(format_result(result, fmt, width=None if out else _table_width(), truncate=truncate, compact=compact), out)

@@ -1,5 +1,7 @@
 """Comparing a stored query's rows on pyoxigraph and on rdflib (the reference), for the tests."""
-from kg.project.catalogue import coerce, run_oxigraph, run_rdflib, sort_lists
+from kg.engine.fast.query import run_oxigraph
+from kg.engine.reference.query import run_rdflib
+from kg.project.catalogue import coerce, sort_lists
 
 
 def row_key(row):

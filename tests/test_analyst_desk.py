@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 from cli_helpers import KG, MQM, ROOT, run_kg
 
-from kg.project.catalogue import LIST_SEPARATOR, parse_query_file, run_oxigraph, sort_lists
+from kg.engine.fast.query import run_oxigraph
+from kg.project.catalogue import LIST_SEPARATOR, parse_query_file, sort_lists
 
 #: Stored queries that list facts -> the columns that name one row (the fact and its article).
 FACT_LISTINGS = {

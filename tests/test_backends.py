@@ -33,7 +33,8 @@ def persistent(repo, tmp_path_factory, settings):
 
 def test_every_stored_query_gives_the_same_rows_on_the_persistent_store(repo, persistent, settings):
     from kg.store.cache import open_store
-    from kg.project.catalogue import catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     _, store, _ = persistent
     default = open_store(repo, settings=settings)
@@ -90,7 +91,7 @@ def test_cli_commands_run_against_the_store(repo, persistent, tmp_path):
 def test_the_store_is_updated_graph_by_graph(data_copy, tmp_path, settings):
     from kg.store.persistent import STORE_META, sync_store
     from kg.store.cache import ensure_cache
-    from kg.project.catalogue import run_query
+    from kg.ops.query import run_query
 
     path = tmp_path / "store"
     first = sync_store(ensure_cache(data_copy, settings=settings), path)
@@ -186,7 +187,8 @@ def test_query_endpoint_errors_are_clean_and_never_show_the_password(repo):
 def test_kg_serve_runs_on_the_persistent_store(repo, kg_cache, persistent, tmp_path, settings):
     from urllib.parse import urlencode
 
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
     from serve_helpers import http, start_kg_serve
 
     path, _, _ = persistent

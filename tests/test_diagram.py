@@ -22,7 +22,8 @@ import pytest
 from cli_helpers import ROOT, assert_clean_error, run_kg, run_subprocess
 
 from kg.ops.diagrams import draw as dg
-from kg.project.catalogue import get_query, run_query
+from kg.ops.query import run_query
+from kg.project.catalogue import get_query
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 from kg.engine.fast.shapes.compiler import CompiledShapes
 from kg.engine.fast.validate import rdfs_closure, validate_store, wrap_unions
 from kg.errors import UnsupportedShape
-from kg.project.load import add_file, parse_file
+from kg.project.load import parse_file, parse_file_into
 from kg.rdf.terms import rdflib_to_ox
 from kg.engine.reference.validate import shapes_inference
 from kg.rdf.terms import path_text
@@ -26,7 +26,7 @@ SH = "http://www.w3.org/ns/shacl#"
 def pyshacl_keys(paths, shapes_path=SHAPES):
     data = Graph()
     for path in [ONTOLOGY] + list(paths):
-        add_file(data, path)
+        parse_file_into(data, path)
     shapes = parse_file(shapes_path)
     _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference=shapes_inference(shapes_path),
                                                 advanced=True)

@@ -37,7 +37,8 @@ def _count(server, query: str) -> int:
 def test_push_then_every_stored_query_matches(oxigraph, repo, settings):
     from kg.store.remote import RemoteEndpoint, run_remote
     from kg.ops.push import graph_payloads
-    from kg.project.catalogue import catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import catalogue
 
     result = run_kg(["push", "--endpoint", f"{oxigraph.base}/store", "--inferred"])
     assert result.exit_code == 0, result.output

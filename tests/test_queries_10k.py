@@ -10,7 +10,8 @@ from query_compare import example_bindings, same_rows
 from kg.config import Settings
 from kg.store.cache import ensure_cache
 from kg.project.paths import DataDir
-from kg.project.catalogue import cached_rdflib_dataset, catalogue
+from kg.engine.reference.query import cached_rdflib_dataset
+from kg.project.catalogue import catalogue
 
 
 @pytest.fixture(scope="module")

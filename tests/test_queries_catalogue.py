@@ -8,8 +8,10 @@ from cli_helpers import FIXTURES, KG
 from query_compare import example_bindings, row_key, same_rows
 
 from kg.errors import ParameterError, QueryHeaderError, QueryNotFoundError, QuerySyntaxError
-from kg.project.catalogue import (bind, catalogue, check_catalogue, coerce, expand_iri, get_query,
-                        inject_values, parse_query_file, run_oxigraph, run_query)
+from kg.engine.fast.query import run_oxigraph
+from kg.ops.query import run_query
+from kg.project.catalogue import bind, catalogue, check_catalogue, coerce, expand_iri, get_query, parse_query_file
+from kg.rdf.sparql import inject_values
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ROOT = Path(__file__).resolve().parent.parent

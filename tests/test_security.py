@@ -25,7 +25,8 @@ AUDIT_SCRIPT = textwrap.dedent("""
     from kg.project.load import load_dataset, parse_file
     from kg.engine.reference.reason import reason
     from kg.ops.validate import validate
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
     from kg.ops.export import export
     from kg.store.cache import ensure_cache
 

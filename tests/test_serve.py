@@ -49,7 +49,7 @@ def local(repo, settings):
     store = open_store(repo, settings=settings)
 
     def run(text):
-        from kg.project.catalogue import run_query
+        from kg.ops.query import run_query
 
         return run_query(repo, text, store=store)
 

@@ -20,7 +20,8 @@ from query_compare import example_bindings
 
 from kg.store.remote import RemoteEndpoint, run_remote
 from kg.errors import KGError
-from kg.project.catalogue import catalogue, run_oxigraph, sort_lists
+from kg.engine.fast.query import run_oxigraph
+from kg.project.catalogue import catalogue, sort_lists
 
 NO_VIRTUOSO = "Virtuoso is not installed (apt-get install virtuoso-opensource)"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -110,3 +110,33 @@ class ValidationReport:
     def to_dict(self) -> dict:
         return {"conforms": self.conforms, "inference": self.inference,
                 "violations": [asdict(v) for v in self.violations]}
+
+
+def select_result(variables: list[str], solutions, convert=None, *, limit: int | None = None) -> QueryResult:
+    """SELECT solutions as a QueryResult: every solution is read as ``solution[name]`` for each
+    of ``variables`` (None when unbound), every bound term passed through ``convert`` when given
+    (rdflib -> pyoxigraph terms); at most ``limit`` rows. The one conversion of engines' solutions."""
+    from itertools import islice
+
+    solutions = islice(solutions, limit)
+    if convert is None:
+        rows = [tuple(solution[name] for name in variables) for solution in solutions]
+    else:
+        rows = [tuple(None if solution[name] is None else convert(solution[name]) for name in variables)
+                for solution in solutions]
+    return QueryResult("select", variables=list(variables), rows=rows)
+
+
+def oxigraph_result(answer, *, limit: int | None = None) -> QueryResult:
+    """pyoxigraph's answer to a query (Store.query, or parse_query_results of an endpoint's
+    SPARQL JSON/XML answer) as a QueryResult, with at most ``limit`` rows or triples (ask for
+    one more than you show to learn whether there were more). Iterates the answer, so an
+    evaluation error shows here."""
+    import pyoxigraph as ox
+    from itertools import islice
+
+    if isinstance(answer, ox.QuerySolutions):
+        return select_result([v.value for v in answer.variables], answer, limit=limit)
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    return QueryResult("graph", triples=list(islice(answer, limit)))

@@ -123,18 +123,17 @@ def _reference_report(data_dir: DataDir, source: Path, target: Path, *, settings
     from rdflib import URIRef
 
     from kg.engine.reference.validate import validate_dataset
-    from kg.project.load import add_file as add_to_graph
-    from kg.project.load import graph_name_for, new_dataset, load_dataset
+    from kg.project.load import graph_name_for, load_dataset, new_dataset, parse_file_into
     from kg.rdf.io import UNLIMITED
 
     dataset = new_dataset()
     for path in data_dir.input_files():
         if path.resolve() == target.resolve():
             continue  # replaced by the new file
-        add_to_graph(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED,
-                     max_nesting=settings.max_nesting)
-    add_to_graph(dataset.graph(URIRef(graph_name_for(data_dir, target))), source,
-                 max_bytes=settings.max_input_bytes, max_nesting=settings.max_nesting)
+        parse_file_into(dataset.graph(URIRef(graph_name_for(data_dir, path))), path, max_bytes=UNLIMITED,
+                        max_nesting=settings.max_nesting)
+    parse_file_into(dataset.graph(URIRef(graph_name_for(data_dir, target))), source,
+                    max_bytes=settings.max_input_bytes, max_nesting=settings.max_nesting)
     report = validate_dataset(data_dir, dataset)
     if report.conforms:
         return report

@@ -86,7 +86,8 @@ def run_checks(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=Non
     from kg.engine.api import run
     from kg.ops.validate_kg import validate_files
     from kg.engine.reference.validate import validate_dataset
-    from kg.project.catalogue import check_catalogue, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import check_catalogue
     from kg.project.load import load_dataset
     from kg.store.cache import ensure_cache
 

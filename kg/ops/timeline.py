@@ -42,7 +42,8 @@ def timeline(data_dir: DataDir, about: str | None = None, *, store=None,
 
     from kg.store.cache import open_store
     from kg.rdf.terms import display
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
 
     store = store or open_store(data_dir, settings=settings)
     bindings = {}

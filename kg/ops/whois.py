@@ -270,7 +270,9 @@ def profile(data_dir: DataDir, name: str, *, store=None, settings: Settings = DE
 
     from kg.store.cache import open_store
     from kg.rdf.terms import display
-    from kg.project.catalogue import get_query, run_oxigraph, run_query
+    from kg.engine.fast.query import run_oxigraph
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
 
     store = store or open_store(data_dir, settings=settings)
     match = resolve(data_dir, name, store=store)

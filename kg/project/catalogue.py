@@ -1,4 +1,7 @@
-"""Stored SPARQL queries: the catalogue in ``queries/*.rq``, typed parameters, two engines.
+"""The stored-query catalogue in ``queries/*.rq``: strict headers, typed parameters, binding.
+
+Layer: kg.project. Imports kg.errors, kg.rdf and kg.project.paths. Running a query is
+kg.ops.query.run_query (on kg.engine.fast.query or kg.engine.reference.query).
 
 A stored query starts with a strict header of ``#+`` lines (a malformed header is an
 error naming the file and line)::
@@ -12,27 +15,23 @@ error naming the file and line)::
 gYear, integer, boolean), required or optional, an example and a description. Quality
 checks (``queries/checks/*-violation.rq``) use ``title``, ``problem`` and ``fix`` instead.
 
-Parameters are bound as RDF terms, never pasted into the text: with rdflib through
-``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the WHERE
-group (pyoxigraph's ``substitutions`` only accepts projected variables), which gives the
-same solutions for parameters used in the top-level group, as all stored queries do.
+Parameters are bound as RDF terms (:func:`bind`), never pasted into the text: with rdflib
+through ``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the
+WHERE group (kg.rdf.sparql.inject_values; pyoxigraph's ``substitutions`` only accepts
+projected variables), which gives the same solutions for parameters used in the top-level
+group, as all stored queries do.
 """
 from __future__ import annotations
-
-from kg.rdf.vocab import RDFS_LABEL, SKOS, XSD
-
-from kg.engine.results import QueryResult
 
 import re
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-from kg.config import DEFAULTS, Settings
-from kg.errors import (KGError, ParameterError, QueryEngineError, QueryFileNotFoundError,
-                       QueryHeaderError, QueryNotFoundError, QuerySyntaxError)
+from kg.errors import KGError, ParameterError, QueryFileNotFoundError, QueryHeaderError, QueryNotFoundError
 from kg.project.paths import DataDir
-from kg.rdf.vocab import KG, PREFIXES, unknown_prefix_message
+from kg.rdf.sparql import tokens
+from kg.rdf.vocab import KG, PREFIXES, RDFS_LABEL, SKOS, XSD
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
 QUERY_KEYS = {"title", "description", "param", "returns", "lists", "unsupported"}
@@ -131,8 +130,10 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
     allowed = CHECK_KEYS if check else QUERY_KEYS
     seen: set[str] = set()
     in_header = True
-    body = "\n".join(line.split("#", 1)[0] if line.lstrip().startswith("#") else line
-                     for line in text.splitlines())
+    found = list(tokens(text))  # comments and strings are not the query's variables
+    mentioned = {t.text[1:] for t in found if t.kind == "var"}
+    computed = {var.text[1:] for before, var in zip(found, found[1:])  # (... AS ?name)
+                if before.keyword == "AS" and var.kind == "var"}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped.startswith("#+"):
@@ -157,7 +158,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             param = _parse_param(value, path, number)
             if query.param(param.name):
                 raise QueryHeaderError(f"parameter {param.name!r} declared twice", path=path, line=number)
-            if not re.search(r"[?$]" + re.escape(param.name) + r"\b", body):
+            if param.name not in mentioned:
                 raise QueryHeaderError(f"parameter {param.name!r} is not a variable of the query",
                                        path=path, line=number)
             query.params.append(param)
@@ -166,7 +167,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             bad = [n for n in names if not _VAR.match(n)]
             if bad:
                 raise QueryHeaderError(f"bad variable name(s) in returns: {bad}", path=path, line=number)
-            absent = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", body)]
+            absent = [n for n in names if n not in mentioned]
             if absent:
                 raise QueryHeaderError(f"returns names variable(s) the query does not have: {absent}",
                                        path=path, line=number)
@@ -179,7 +180,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
             query.unsupported[engine] = reason
         elif key == "lists":
             names = [v.strip().lstrip("?") for v in value.split(",")]
-            absent = [n for n in names if not re.search(r"\bAS\s+[?$]" + re.escape(n) + r"\b", body)]
+            absent = [n for n in names if n not in computed]
             if absent:
                 raise QueryHeaderError(f"lists names column(s) the query does not compute (AS ?name): {absent}",
                                        path=path, line=number)
@@ -467,53 +468,12 @@ def bind(query: StoredQuery, raw: dict[str, str], *, headerless: bool = False,
 
 
 # ---------------------------------------------------------------------------
-# Running
+# List columns
 # ---------------------------------------------------------------------------
 
-def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: str = "oxigraph",
-              bindings: dict | None = None, store=None, progress=None,
-              allow_service: bool = False, settings: Settings = DEFAULTS) -> QueryResult:
-    """Run a StoredQuery (or SPARQL text) over the reasoned KG.
-
-    ``params`` are raw strings checked against the header; ``bindings`` are ready terms.
-    ``engine`` is ``oxigraph`` (default, the cached on-disk store) or ``rdflib``. A query
-    with ``SERVICE`` is refused (RemoteAccessRefused) unless ``allow_service``; on rdflib,
-    so is a ``FROM`` / ``FROM NAMED`` of a graph the KG does not hold (kg.rdf.sparql).
-    ``settings``: the cache and the persistent store (kg.config).
-    """
-    from kg.rdf.sparql import refuse_remote
-
-    if isinstance(query, str):
-        query = parse_query_text(query, require_header=False)
-        headerless = True
-    else:
-        headerless = not query.title
-    terms = dict(bindings or {})
-    given = bind(query, params or {}, headerless=headerless, provided=set(terms))
-    terms.update(given)
-    if engine == "oxigraph":
-        refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES)
-        if store is None:
-            from kg.store.cache import open_store
-
-            store = open_store(data_dir, settings=settings, progress=progress)
-        result = run_oxigraph(store, query.text, terms)
-    elif engine == "rdflib":
-        from kg.store.cache import ensure_cache
-
-        entry = ensure_cache(data_dir, settings=settings, progress=progress)
-        dataset = cached_rdflib_dataset(entry)
-        refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES,
-                      local_graphs=[str(g.identifier) for g in dataset.graphs()])
-        result = run_rdflib(dataset, query.text, terms)
-    else:
-        raise ParameterError(f"unknown engine {engine!r}; expected oxigraph or rdflib")
-    result.warnings += unknown_iri_warnings(data_dir, given, params or {}, store=store, settings=settings)
-    return sort_lists(result, query.lists)
-
-
-def sort_lists(result: QueryResult, columns) -> QueryResult:
-    """``result`` with the values of each list column (``#+ lists:``) sorted and unique."""
+def sort_lists(result, columns):
+    """``result`` (a kg.engine.results.QueryResult) with the values of each list column
+    (``#+ lists:``) sorted and unique: the same text on every engine."""
     import pyoxigraph as ox
 
     indexes = [result.variables.index(c) for c in columns if c in result.variables]
@@ -528,266 +488,3 @@ def sort_lists(result: QueryResult, columns) -> QueryResult:
 
     result.rows = [tuple(sorted_cell(t) if i in indexes else t for i, t in enumerate(row)) for row in result.rows]
     return result
-
-
-def unknown_iri_warnings(data_dir: DataDir, terms: dict, raw: dict, *, store=None,
-                         settings: Settings = DEFAULTS) -> list[str]:
-    """A warning for each IRI in ``terms`` (bound from the strings ``raw``) that occurs in no
-    triple of the KG, with up to 3 entities whose label or local name is close to it."""
-    import pyoxigraph as ox
-
-    unknown = {name: term for name, term in terms.items() if isinstance(term, ox.NamedNode)}
-    if not unknown:
-        return []
-    if store is None:
-        from kg.store.cache import open_store
-
-        store = open_store(data_dir, settings=settings)
-    warnings = []
-    for name, term in sorted(unknown.items()):
-        if next(iter(store.quads_for_pattern(term, None, None)), None) is not None or \
-                next(iter(store.quads_for_pattern(None, None, term)), None) is not None:
-            continue
-        from kg.rdf.vocab import shorten
-        from kg.ops.whois import suggest_entities
-
-        local = re.split(r"[#/:]", raw.get(name, term.value).strip("<>"))[-1]
-        close = suggest_entities(store, local.replace("-", " ").replace("_", " "), n=3)
-        hint = "; did you mean: " + ", ".join(f"{iri} ({label})" for iri, label in close) if close else ""
-        warnings.append(f"parameter {name!r}: {shorten(term.value)} names nothing in the KG, "
-                        f"so the query may return no rows{hint}")
-    return warnings
-
-
-def run_oxigraph(store, text: str, terms: dict) -> QueryResult:
-    import pyoxigraph as ox
-
-    sparql = inject_values(text, terms) if terms else text
-    try:
-        result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
-    except SyntaxError as exc:
-        if sparql is not text:
-            try:
-                ox.Store().query(text, prefixes=PREFIXES)
-            except SyntaxError as original:
-                exc = original
-        raise _syntax_error(text, str(exc)) from None
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise QueryEngineError(f"query failed: {exc}") from None
-    try:
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = [tuple(solution[v] for v in variables) for solution in result]
-            return QueryResult("select", variables=variables, rows=rows)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        return QueryResult("graph", triples=list(result))
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise QueryEngineError(f"query failed: {exc}") from None
-
-
-def _syntax_error(text: str, message: str) -> QuerySyntaxError:
-    return QuerySyntaxError(syntax_error_text(text, message))
-
-
-def syntax_error_text(text: str, message: str) -> str:
-    """pyoxigraph's SyntaxError ``message`` about ``text`` in plain words: line, column, a caret,
-    and ``unknown prefix 'foo:'`` (with the predeclared ones) where a prefix is undeclared."""
-    match = re.search(r"at (\d+):(\d+)", message)
-    if not match:
-        return f"SPARQL syntax error: {message}"
-    line, column = int(match.group(1)), int(match.group(2))
-    lines = text.splitlines() or [""]
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    first = message.splitlines()[0] if message else "invalid query"
-    # pyoxigraph words an undeclared prefix as "expected one of ..., Prefix not found, ..." or,
-    # in subject or predicate position, as "expected OPTIONAL": look for one before the error.
-    offset = sum(len(text_line) + 1 for text_line in lines[:line - 1]) + max(column - 1, 0)
-    prefix = _undeclared_prefix(text, offset, anywhere="Prefix not found" in message)
-    if prefix is not None:
-        first = unknown_prefix_message(prefix)
-    return (f"SPARQL syntax error at line {line}, column {column}: {first}\n"
-            f"  {source}\n  {' ' * max(column - 1, 0)}^")
-
-
-def _undeclared_prefix(text: str, offset: int, *, anywhere: bool = False) -> str | None:
-    """The last prefix used before ``offset`` in ``text`` (with ``anywhere``, else the first
-    after it) that neither a PREFIX declaration in the text nor PREFIXES declares."""
-    declared = set(PREFIXES) | set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:", text))
-    name = re.compile(r"(?<![\w?$<:/#@-])([A-Za-z][\w-]*(?:\.[\w-]+)*):(?!//)")
-
-    def undeclared(part: str) -> list[str]:
-        part = re.sub(r"<[^>\s]*>|\"[^\"\n]*\"|'[^'\n]*'|#[^\n]*", " ", part)
-        return [m.group(1) for m in name.finditer(part) if m.group(1) not in declared]
-
-    before = undeclared(text[:offset])
-    if before:
-        return before[-1]
-    after = undeclared(text[offset:]) if anywhere else []
-    return after[0] if after else None
-
-
-def inject_values(text: str, terms: dict) -> str:
-    """Put ``VALUES (?a ?b) { (t1 t2) }`` first in the WHERE group of ``text``.
-
-    A short-form ``CONSTRUCT WHERE { pattern }`` (whose group may hold triple patterns only) is
-    first written out as ``CONSTRUCT { pattern } WHERE { pattern }``.
-    """
-    position = _where_brace(text)
-    if position is None:
-        raise QuerySyntaxError("cannot bind parameters: no WHERE group found in the query")
-    text, position = _expand_short_construct(text, position)
-    names = sorted(terms)
-    values = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + \
-        " ".join(str(terms[n]) for n in names) + ") } "
-    return text[: position + 1] + values + text[position + 1:]
-
-
-def _expand_short_construct(text: str, brace: int) -> tuple[str, int]:
-    """``CONSTRUCT WHERE { p }`` -> ``CONSTRUCT { p } WHERE { p }``; other queries unchanged.
-
-    Returns the text and the index of the WHERE group's opening brace in it.
-    """
-    tokens = list(_tokens(text))
-    at = next(i for i, (index, _token) in enumerate(tokens) if index == brace)
-    if at < 2 or tokens[at - 1][1] != "WHERE" or tokens[at - 2][1] != "CONSTRUCT":
-        return text, brace
-    depth = 0
-    for index, token in tokens[at:]:
-        depth += {"{": 1, "}": -1}.get(token, 0)
-        if depth == 0:
-            close = index
-            break
-    else:
-        return text, brace
-    pattern = text[brace:close + 1]
-    where = tokens[at - 1][0]
-    head = text[:where] + pattern + " WHERE "
-    return head + text[brace:], len(head)
-
-
-def _tokens(text: str):
-    """(index, token) for words and braces, skipping comments, strings and IRIs."""
-    i, n = 0, len(text)
-    iri = re.compile(r"<[^\s<>\"{}|^`\\]*>")
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-        elif ch == "<" and iri.match(text, i):
-            i = iri.match(text, i).end()
-        elif ch.isalpha() or ch == "_":
-            word = re.compile(r"[A-Za-z_]+").match(text, i).group(0)
-            yield i, word.upper()
-            i += len(word)
-        elif ch in "{}":
-            yield i, ch
-            i += 1
-        else:
-            i += 1
-
-
-def _where_brace(text: str) -> int | None:
-    """Index of the '{' opening the WHERE group (after a CONSTRUCT template, if any)."""
-    form = None
-    previous = None
-    depth = 0
-    in_template = False
-    for index, token in _tokens(text):
-        if form is None and token in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-            form = token
-        if token == "{":
-            if depth == 0:
-                if form == "CONSTRUCT" and previous != "WHERE" and not in_template:
-                    in_template = True
-                    depth += 1
-                    previous = token
-                    continue
-                return index
-            depth += 1
-        elif token == "}":
-            depth -= 1
-            if depth == 0:
-                in_template = False
-                form = "CONSTRUCT-DONE" if form == "CONSTRUCT" else form
-        previous = token
-    return None
-
-
-#: rdflib Datasets of cache entries read in this process, keyed by the entry's path: an entry
-#: is named by the hash of its inputs (kg.store.cache.cache_key), so its content never changes.
-_RDFLIB_CACHE: dict = {}
-
-
-def cached_rdflib_dataset(entry):
-    """The cached N-Quads loaded into an rdflib Dataset (union default graph), memoised."""
-    key = str(entry.path)
-    if key not in _RDFLIB_CACHE:
-        from kg.project.load import new_dataset
-
-        dataset = new_dataset()
-        import pyoxigraph as ox
-        from rdflib import URIRef
-
-        from kg.rdf.terms import ox_to_rdflib
-
-        by_graph: dict = {}
-        for quad in ox.parse(path=str(entry.nquads), format=ox.RdfFormat.N_QUADS):
-            by_graph.setdefault(quad.graph_name.value, []).append(quad)
-        for name, quads in sorted(by_graph.items()):
-            graph = dataset.graph(URIRef(name))
-            for q in quads:
-                graph.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object)))
-        _RDFLIB_CACHE.clear()
-        _RDFLIB_CACHE[key] = dataset
-    return _RDFLIB_CACHE[key]
-
-
-def run_rdflib(graph, text: str, terms: dict) -> QueryResult:
-    """Run SPARQL text on an rdflib Graph/Dataset with ``initBindings`` (reference semantics)."""
-    import rdflib.plugins.sparql
-    from rdflib import Namespace, Variable
-    from rdflib.plugins.sparql import prepareQuery
-
-    # rdflib would otherwise fetch (or read from disk) the IRI of any FROM graph it lacks.
-    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-
-    from kg.rdf.terms import ox_to_rdflib, rdflib_to_ox
-
-    try:
-        prepared = prepareQuery(text, initNs={k: Namespace(v) for k, v in PREFIXES.items()})
-    except Exception as exc:  # pyparsing.ParseException and friends
-        raise _rdflib_syntax_error(text, exc) from None
-    init = {Variable(k): ox_to_rdflib(v) for k, v in terms.items()}
-    try:
-        result = graph.query(prepared, initBindings=init)
-    except Exception as exc:
-        raise QueryEngineError(f"query failed (rdflib): {exc}") from None
-    if result.type == "SELECT":
-        variables = [str(v) for v in result.vars]
-        rows = [tuple(rdflib_to_ox(row[i]) if row[i] is not None else None
-                      for i in range(len(variables))) for row in result]
-        return QueryResult("select", variables=variables, rows=rows)
-    if result.type == "ASK":
-        return QueryResult("ask", boolean=bool(result.askAnswer))
-    import pyoxigraph as ox
-
-    return QueryResult("graph", triples=[ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o))
-                                         for s, p, o in result])
-
-
-def _rdflib_syntax_error(text: str, exc: Exception) -> QuerySyntaxError:
-    unknown = re.match(r"Unknown namespace prefix\s*:\s*(\S+)", str(exc))
-    if unknown:  # rdflib raises it while translating, with no position
-        return QuerySyntaxError(f"SPARQL syntax error: {unknown_prefix_message(unknown.group(1))}")
-    line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
-    if line:
-        return _syntax_error(text, f"{getattr(exc, 'msg', exc)} at {line}:{column}")
-    return QuerySyntaxError(f"SPARQL syntax error: {exc}")

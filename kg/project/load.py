@@ -4,6 +4,8 @@ Graph IRI of a file: ``urn:kg:file:<path relative to the data dir>``; queries ov
 Dataset see the union of all graphs (``default_union=True``). Files are parsed strictly
 with pyoxigraph (see kg.rdf.io) and converted to rdflib terms, so a syntax error names
 the file, line and column and no rdflib parser (recursive, lenient with IRIs) is used.
+
+Layer: kg.project. Imports kg.rdf and kg.project.paths.
 """
 from __future__ import annotations
 
@@ -27,12 +29,12 @@ def parse_file(path, *, max_bytes: int | None = None, max_nesting: int = DEFAULT
 
     graph = Graph()
     bind_prefixes(graph)
-    add_file(graph, path, max_bytes=max_bytes, max_nesting=max_nesting)
+    parse_file_into(graph, path, max_bytes=max_bytes, max_nesting=max_nesting)
     return graph
 
 
-def add_file(graph, path, *, max_bytes: int | None = None, require_triples: bool = False,
-             max_nesting: int = DEFAULT_MAX_NESTING) -> int:
+def parse_file_into(graph, path, *, max_bytes: int | None = None, require_triples: bool = False,
+                    max_nesting: int = DEFAULT_MAX_NESTING) -> int:
     """Parse ``path`` strictly and add its triples to ``graph``; return the triple count.
 
     ``require_triples``: a file without a triple is a ParseError (the untrusted inputs of
@@ -74,11 +76,11 @@ def load_dataset(data_dir: DataDir, extra_files=(), *, include_shapes: bool = Tr
     files = data_dir.ontology_files() + (data_dir.shapes_files() if include_shapes else []) \
         + data_dir.data_files()
     for path in files:  # the KG's own files: no size limit
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED,
-                 max_nesting=max_nesting)
+        parse_file_into(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=UNLIMITED,
+                        max_nesting=max_nesting)
     for path in [Path(p) for p in extra_files]:  # untrusted: an empty file is an error
-        add_file(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
-                 require_triples=True, max_nesting=max_nesting)
+        parse_file_into(dataset.graph(URIRef(file_graph(data_dir.relpath(path)))), path, max_bytes=max_bytes,
+                        require_triples=True, max_nesting=max_nesting)
     return dataset
 
 

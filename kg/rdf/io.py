@@ -8,7 +8,7 @@ declarations is refused before parsing, and JSON-LD remote contexts are never lo
 Layer: kg.rdf. Imports kg.errors and kg.config (the default limits) only. The limits come in
 as arguments (``max_bytes``, ``max_nesting``: kg.config.Settings holds the user's).
 
-Checks made before a file reaches the parser (``_check_safe``; ``load_into_store``, the
+Checks made before a file reaches the parser (``check_safe``; ``load_into_store``, the
 pyoxigraph loader, makes them too):
 
 * nesting depth (``nesting_exceeds``, at most ``max_nesting`` levels, default 256), by a linear
@@ -187,7 +187,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True,
+def check_safe(data: bytes, path: Path, fmt: str, *, jsonld_dropped: bool = True,
                 max_nesting: int = DEFAULT_MAX_NESTING) -> None:
     """Everything checked before ``data`` (read by ``read_bytes``) reaches the parser."""
     label = LABELS[fmt]
@@ -316,7 +316,7 @@ def parse_quads(path: Path, *, max_bytes: int | None = None, require_triples: bo
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt, jsonld_dropped=False, max_nesting=max_nesting)
+    check_safe(data, path, fmt, jsonld_dropped=False, max_nesting=max_nesting)
     try:
         quads = list(_parse(data, fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -343,7 +343,7 @@ def check_input(path, *, max_bytes: int | None = None, max_nesting: int = DEFAUL
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt, max_nesting=max_nesting)
+    check_safe(data, path, fmt, max_nesting=max_nesting)
     try:
         for _quad in _parse(data, fmt):
             return
@@ -361,14 +361,14 @@ def _no_triples(data: bytes, path: Path, fmt: str) -> ParseError:
 
 
 def _syntax_error(exc: SyntaxError, path: Path) -> ParseError:
-    error = _parse_error(exc, path)
+    error = parse_error(exc, path)
     if "LoadDocumentCallback" in error.reason:
         return UnsafeInputError("JSON-LD with a remote @context is refused: remote contexts are "
                                 "never fetched; inline the context", path=path)
     return error
 
 
-def _parse_error(exc: SyntaxError, path: Path) -> ParseError:
+def parse_error(exc: SyntaxError, path: Path) -> ParseError:
     message = str(exc.msg if getattr(exc, "msg", None) else exc)
     message = re.sub(r"\s*\([^()]*, line \d+\)$", "", message)
     line, column = getattr(exc, "lineno", None), getattr(exc, "offset", None)
@@ -396,7 +396,7 @@ def load_into_store(store, path, graph: str, *, max_bytes: int | None = None,
     path = Path(path)
     fmt = format_name(path)
     data = read_bytes(path, max_bytes)
-    _check_safe(data, path, fmt, max_nesting=max_nesting)
+    check_safe(data, path, fmt, max_nesting=max_nesting)
     try:
         if fmt in ("N_QUADS", "TRIG"):
             target = ox.NamedNode(graph)
@@ -405,6 +405,6 @@ def load_into_store(store, path, graph: str, *, max_bytes: int | None = None,
         else:
             store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.NamedNode(graph))
     except SyntaxError as exc:
-        raise _parse_error(exc, path) from None
+        raise parse_error(exc, path) from None
     except (ValueError, OSError) as exc:
         raise ParseError(str(exc), path=path) from None

@@ -10,7 +10,7 @@ union default graph (``oxigraph serve --union-default-graph``, Fuseki's
 credentials and authentication are kg.store.http_auth.
 
 Layer: store. Imports kg.store.http_auth, kg.project.catalogue, kg.engine.results,
-kg.rdf.vocab and kg.errors.
+kg.rdf.sparql, kg.rdf.vocab and kg.errors.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 
 from kg.engine.results import QueryResult
 from kg.errors import EndpointError
-from kg.project.catalogue import ENGINES, bind, inject_values, parse_query_text, sort_lists
+from kg.project.catalogue import ENGINES, bind, parse_query_text, sort_lists
+from kg.rdf.sparql import inject_values
 from kg.rdf.vocab import PREFIXES
 from kg.store.http_auth import (PASSWORD_ENV_VAR, auth_problem, connection_error_text, header_value,
                                 http_request, scrub, split_credentials)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from kg.engine.results import QueryResult
 from kg.errors import QuerySyntaxError, RemoteAccessRefused
-from kg.project.catalogue import syntax_error_text
-from kg.rdf.sparql import refuse_remote
+from kg.rdf.sparql import refuse_remote, syntax_error_text
 from kg.rdf.vocab import PREFIXES
 from kg.render.formats import format_result
 from kg.web.guard import Refused

@@ -7,6 +7,8 @@ SILENT, hidden behind escapes) refuses the query, as does an update sent as a qu
 ``FROM`` / ``FROM NAMED`` of an IRI that is not a graph of this dataset. A text the grammar
 rejects is not run at all. The query workers also run without a network (see
 kg.web.sandbox), so a query this check missed still could not connect anywhere.
+
+Layer: kg.web. Imports kg.rdf.sparql.
 """
 from __future__ import annotations
 

@@ -169,7 +169,8 @@ def results_page(title: str, limited, context=None) -> bytes:
 
 def stored_query(context, name: str, params: dict, fmt: str = "html") -> Response:
     from kg.errors import KGError
-    from kg.project.catalogue import bind, get_query, inject_values
+    from kg.project.catalogue import bind, get_query
+    from kg.rdf.sparql import inject_values
 
     try:
         if not re.match(r"^[A-Za-z0-9_-]+$", name):  # a catalogue name, never a path to a .rq file
@@ -242,7 +243,8 @@ def _stored_rows(context, name: str, param: str, iri: str) -> list[dict] | None:
     import pyoxigraph as ox
 
     from kg.errors import KGError
-    from kg.project.catalogue import get_query, inject_values
+    from kg.project.catalogue import get_query
+    from kg.rdf.sparql import inject_values
 
     try:
         query = get_query(context.data_dir, name)
@@ -338,7 +340,7 @@ def resource(context, iri: str) -> Response:
     parts.append(embed(context.data_dir, "neighbourhood", about=iri, store=context.store, link=href_for))
     # -------------------------------------------------------------------------------------------
 
-    from kg.project.catalogue import inject_values
+    from kg.rdf.sparql import inject_values
 
     posts = _dedupe([r for r in _stored_rows(context, "posts-held", "person", iri) or []
                      if r.get("role") is not None or r.get("post") is not None],

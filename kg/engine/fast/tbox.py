@@ -394,11 +394,11 @@ def tbox_for(ontology_paths, *, cache_dir: Path | None = None, profile: str = "o
     else:
         from rdflib import Graph
 
-        from kg.project.load import add_file
+        from kg.project.load import parse_file_into
 
         graph = Graph()
         for path in ontology_paths:
-            add_file(graph, Path(path), max_nesting=max_nesting)
+            parse_file_into(graph, Path(path), max_nesting=max_nesting)
         tbox = TBox.from_graph(graph, profile=profile, budget=budget)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,8 @@ shape that mentions those classes is refused), and literal types inside SPARQL
 constraints.
 
 Also here: the SPARQL-text helpers the compiler rewrites the shapes' own queries with
-(``_check_prebinding``, ``_strip_prologue``, ``wrap_unions``, ``_where_brace``), until
-they use kg.rdf.sparql's one tokeniser; with them the module is a little over 500 lines.
+(``check_prebinding``, ``strip_prologue``, ``wrap_unions``, ``required_where_brace``), on
+kg.rdf.sparql's one tokeniser.
 
 Layer: kg.engine (fast). Imports kg.config, kg.errors, kg.rdf, kg.engine.results, kg.engine.fast.reason
 and kg.engine.fast.shapes.model; pyoxigraph inside functions.
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from kg.config import DEFAULT_MAX_NESTING
 from kg.engine.fast.shapes.model import TYPE_PATH, Query
 from kg.errors import UnsupportedShape
+from kg.rdf.sparql import mask, tokens, where_brace
 from kg.rdf.vocab import RDF, RDFS, SH
 
 
@@ -58,34 +59,10 @@ class Result:
 # SPARQL text of the shapes' own queries (used by kg.engine.fast.shapes.sparql_based)
 # ---------------------------------------------------------------------------
 
-def _masked(text: str) -> str:
-    """``text`` with its comments, string literals and IRIs blanked out (same length)."""
-    out, i, n = list(text), 0, len(text)
-    iri = re.compile(r"<[^\s<>\"{}|^`\\]*>")
-    while i < n:
-        ch, begin = text[i], i
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif ch in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i = min(n, i + len(quote))
-        elif ch == "<" and iri.match(text, i):
-            i = iri.match(text, i).end()
-        else:
-            i += 1
-            continue
-        out[begin:i] = " " * (i - begin)
-    return "".join(out)
-
-
 _THIS = re.compile(r"[?$]this\b")
 
 
-def _check_prebinding(text: str, name: str) -> None:
+def check_prebinding(text: str, name: str) -> None:
     """Refuse a SPARQL constraint whose pre-binding of $this the fast path cannot reproduce.
 
     The fast path joins the focus nodes (a VALUES block) at the start of the WHERE group
@@ -95,13 +72,13 @@ def _check_prebinding(text: str, name: str) -> None:
     sub-SELECTs, and any inner group (UNION branch, OPTIONAL, EXISTS, plain group) that
     contains $this without binding it in its own triple patterns, or that has a BIND, or
     is a GRAPH group."""
-    masked = _masked(text)
+    masked = mask(text)
     for word in ("MINUS", "VALUES", "SERVICE"):
         if re.search(rf"\b{word}\b", masked, re.IGNORECASE):
             raise UnsupportedShape(f"{name}: {word} in a SPARQL constraint (the SHACL spec forbids it)")
     if re.search(r"\bAS\s*[?$](this|value|currentShape|shapesGraph)\b", masked, re.IGNORECASE):
         raise UnsupportedShape(f"{name}: a SPARQL constraint must not bind a pre-bound variable (AS $this)")
-    start = masked.index("{", re.search(r"\bWHERE\b|\{", masked, re.IGNORECASE).start())
+    start = required_where_brace(text)
     stack, groups = [], []   # groups: (open, close, parent index)
     for i in range(start, len(masked)):
         if masked[i] == "{":
@@ -141,51 +118,34 @@ def _check_prebinding(text: str, name: str) -> None:
                                    "is not translated (pre-binding of $this)")
 
 
-
-_PROLOGUE = re.compile(r"^\s*(?:PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*|BASE\s*<[^>]*>\s*|#[^\n]*\n\s*)",
-                       re.IGNORECASE)
-
-
-def _strip_prologue(text: str, prefixes: dict) -> str:
-    """Move a query's own PREFIX lines into ``prefixes`` (one shared prologue)."""
-    while True:
-        match = _PROLOGUE.match(text)
-        if not match:
-            return text
-        if match.group(2) is not None:
-            prefix = match.group(1) or ""
-            if prefixes.get(prefix, match.group(2)) != match.group(2):
+def strip_prologue(text: str, prefixes: dict) -> str:
+    """Move a query's own PREFIX declarations into ``prefixes`` (one shared prologue), drop its
+    BASE and leading comments; return the rest of the text (``text`` itself when it has none)."""
+    found = tokens(text, comments=True)
+    stripped = False
+    for token in found:
+        if token.keyword == "PREFIX":
+            name, iri = next(found, None), next(found, None)
+            if name is None or name.kind != "pname" or not name.text.endswith(":") or iri is None \
+                    or iri.kind != "iri":
+                return text[token.start:]
+            prefix, namespace = name.text[:-1], iri.text[1:-1]
+            if prefixes.get(prefix, namespace) != namespace:
                 raise UnsupportedShape(f"prefix {prefix}: is declared with two namespaces")
-            prefixes[prefix] = match.group(2)
-        text = text[match.end():]
+            prefixes[prefix] = namespace
+        elif token.keyword == "BASE":
+            iri = next(found, None)
+            if iri is None or iri.kind != "iri":
+                return text[token.start:]
+        elif token.kind != "comment":
+            return text[token.start:] if stripped else text
+        stripped = True
+    return ""
 
 
-def _tokens(text: str):
-    """(index, token) for braces and words, skipping comments, strings and IRIs."""
-    i, n = 0, len(text)
-    iri = re.compile(r"<[^\s<>\"{}|^`\\]*>")
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-        elif ch == "<" and iri.match(text, i):
-            i = iri.match(text, i).end()
-        elif ch in "{}":
-            yield i, ch
-            i += 1
-        elif ch.isalpha():
-            word = re.compile(r"[A-Za-z_]\w*").match(text, i).group(0)
-            yield i, word.upper()
-            i += len(word)
-        else:
-            i += 1
+#: A group right after one of these words (two tokens back at most: ``GRAPH ?g {``,
+#: ``SERVICE SILENT <x> {``) belongs to that pattern, so it does not start a plain UNION.
+_GROUP_HEADS = {"OPTIONAL", "MINUS", "EXISTS", "GRAPH", "SERVICE", "SILENT"}
 
 
 def wrap_unions(text: str) -> str:
@@ -196,27 +156,28 @@ def wrap_unions(text: str) -> str:
     that follow it instead of after them: on the shapes' disjointness query, 30 s become
     0.2 s at 100k triples.
     """
-    start = _where_brace(text)
-    items, depth, group_start = [], 0, None
-    for index, token in _tokens(text[start:]):
-        index += start
-        if token == "{":
+    start = required_where_brace(text)
+    items, depth, group_start = [], 0, None   # items: ("G", start, end) of a group, ("W", start, word)
+    for token in tokens(text):
+        if token.start < start or token.kind == "punct" and token.text not in "{}":
+            continue
+        if token.text == "{":
             depth += 1
             if depth == 2:
-                group_start = index
-        elif token == "}":
+                group_start = token.start
+        elif token.text == "}":
             depth -= 1
             if depth == 1:
-                items.append(("G", group_start, index + 1))
+                items.append(("G", group_start, token.end))
             elif depth == 0:
                 break
         elif depth == 1:
-            items.append(("W", index, token))
+            items.append(("W", token.start, token.keyword or token.text))
     chains, i = [], 0
     while i < len(items):
         kind, begin, end = items[i]
         before = [items[j][2] for j in (i - 1, i - 2) if j >= 0 and items[j][0] == "W"]
-        if kind == "G" and not set(before) & {"OPTIONAL", "MINUS", "EXISTS", "GRAPH", "SERVICE"}:
+        if kind == "G" and not set(before) & _GROUP_HEADS:
             j = i
             while j + 2 < len(items) and items[j + 1][:1] == ("W",) and items[j + 1][2] == "UNION" \
                     and items[j + 2][0] == "G":
@@ -231,27 +192,12 @@ def wrap_unions(text: str) -> str:
     return text
 
 
-def _where_brace(text: str) -> int:
-    """Index of the '{' that opens the outermost WHERE group of a SELECT query."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-        elif ch == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
-            i += re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]).end()
-        elif ch == "{":
-            return i
-        else:
-            i += 1
-    raise UnsupportedShape("no WHERE group in a SPARQL query of the shapes")
+def required_where_brace(text: str) -> int:
+    """Index of the '{' that opens the WHERE group of a query of the shapes (kg.rdf.sparql.where_brace)."""
+    position = where_brace(text)
+    if position is None:
+        raise UnsupportedShape("no WHERE group in a SPARQL query of the shapes")
+    return position
 
 
 # ---------------------------------------------------------------------------

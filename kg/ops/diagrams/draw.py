@@ -107,7 +107,8 @@ def resolve_about(data_dir: DataDir, about: str, *, store) -> tuple[str, str]:
 
 
 def _rows(data_dir: DataDir, store, name: str, bindings: dict) -> list[dict]:
-    from kg.project.catalogue import get_query, run_query
+    from kg.ops.query import run_query
+    from kg.project.catalogue import get_query
 
     result = run_query(data_dir, get_query(data_dir, name), bindings=bindings, store=store)
     return [{k: _value(v) for k, v in row.items()} for row in result.dicts()]

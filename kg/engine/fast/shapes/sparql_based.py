@@ -14,7 +14,7 @@ import re
 
 from kg.engine.fast.shapes.graph import SUPPORTED, ShapesGraph, sh
 from kg.engine.fast.shapes.model import TYPE_PATH, Query
-from kg.engine.fast.validate import _check_prebinding, _strip_prologue, _where_brace, wrap_unions
+from kg.engine.fast.validate import check_prebinding, required_where_brace, strip_prologue, wrap_unions
 from kg.errors import UnsupportedShape
 from kg.rdf.sparql import may_use_service
 from kg.rdf.vocab import RDF, SH
@@ -61,7 +61,7 @@ def target_group(shapes: ShapesGraph, shape, target, prefixes: dict) -> str:
 
     if (target, URIRef(RDF + "type"), sh("SPARQLTarget")) not in shapes.graph:
         raise UnsupportedShape(f"{shape}: only sh:SPARQLTarget custom targets are translated")
-    return "{ %s }" % wrap_unions(_strip_prologue(select(shapes, target, prefixes), prefixes))
+    return "{ %s }" % wrap_unions(strip_prologue(select(shapes, target, prefixes), prefixes))
 
 
 def constraint_query(shapes: ShapesGraph, shape, constraint, focus: str, path_sparql: str | None, path_text,
@@ -73,16 +73,16 @@ def constraint_query(shapes: ShapesGraph, shape, constraint, focus: str, path_sp
         if str(other).startswith(SH) and str(other) not in SUPPORTED:
             raise UnsupportedShape(f"{constraint}: {other} is not translated")
     text = select(shapes, constraint, prefixes)
-    _check_prebinding(text, shapes.label(constraint))
+    check_prebinding(text, shapes.label(constraint))
     if "$PATH" in text:
         if path_sparql is None:
             raise UnsupportedShape(f"{constraint}: $PATH in a node shape's constraint")
         text = text.replace("$PATH", path_sparql)
-    body = wrap_unions(_strip_prologue(text, prefixes))
-    head = body[: _where_brace(body)]
+    body = wrap_unions(strip_prologue(text, prefixes))
+    head = body[: required_where_brace(body)]
     if not re.search(r"[?$]this\b", head) and "*" not in head.split("WHERE")[0]:
         raise UnsupportedShape(f"{constraint}: the query must select $this")
-    position = _where_brace(body)
+    position = required_where_brace(body)
     sparql = body[: position + 1] + " {FOCUSVALUES} " + body[position + 1:]
     variables = re.findall(r"[?$](\w+)", head)
     message = shapes.message(constraint) or shapes.message(shape)
