@@ -9,7 +9,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from kg.engine.fast.shapes.compiler import CompiledShapes
-from kg.engine.fast.validate import rdfs_closure, validate_store, wrap_unions
+from kg.engine.fast.shapes.sparql_text import wrap_unions
+from kg.engine.fast.validate import rdfs_closure, validate_store
 from kg.errors import UnsupportedShape
 from kg.project.load import parse_file, parse_file_into
 from kg.rdf.terms import rdflib_to_ox

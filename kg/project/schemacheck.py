@@ -39,6 +39,8 @@ Not caught: an alias the *ontology* defines for a schema predicate (``ex:p
 rdfs:subPropertyOf rdfs:subClassOf``) used in the data; the ontology is reviewed.
 
 This module imports only the standard library and pyoxigraph (through kg.rdf.io).
+
+Layer: kg.project; imports kg.rdf and the base only.
 """
 from __future__ import annotations
 

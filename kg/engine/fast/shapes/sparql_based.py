@@ -14,7 +14,7 @@ import re
 
 from kg.engine.fast.shapes.graph import SUPPORTED, ShapesGraph, sh
 from kg.engine.fast.shapes.model import TYPE_PATH, Query
-from kg.engine.fast.validate import check_prebinding, required_where_brace, strip_prologue, wrap_unions
+from kg.engine.fast.shapes.sparql_text import check_prebinding, required_where_brace, strip_prologue, wrap_unions
 from kg.errors import UnsupportedShape
 from kg.rdf.sparql import may_use_service
 from kg.rdf.vocab import RDF, SH
