@@ -19,11 +19,14 @@ rdflib, pyoxigraph and pyshacl inside functions.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kg.rdf.vocab import SH
 
 from pathlib import Path
 
 from kg.config import DEFAULT_MAX_NESTING
+from kg.engine.api import run
 from kg.errors import KGError, UnsupportedShape
 from kg.engine.results import ValidationReport, Violation
 
@@ -55,27 +58,23 @@ def validate_with_shapes(shapes_path, files, *, engine: str = "auto", inference:
         for q in quads:
             for term in (q.subject, q.object):
                 origin.setdefault(_plain(str(term)), str(path))
-    fallback = None
-    if engine in ("auto", "fast"):
-        try:
-            report = _fast(shapes_quads, data_quads, inference)
-            report.engine = "fast"
-            return _with_origin(report, origin)
-        except UnsupportedShape as exc:
-            if engine == "fast":
-                construct = exc.message.replace(SH, "sh:")  # short enough to be shown whole
-                raise UnsupportedShape(f"the fast validator cannot translate {Path(shapes_path)}: {construct}",
-                                       hint="use --engine auto or reference (pyshacl)") from None
-            fallback = exc.message
-    report = _reference(_rdflib_graph(shapes_quads), data, inference, shapes_path)
-    report.engine = "reference"
-    report.fallback = fallback
+    def fast() -> ValidationReport:
+        return replace(_fast(shapes_quads, data_quads, inference), engine="fast")
+
+    def reference() -> ValidationReport:
+        return replace(_reference(_rdflib_graph(shapes_quads), data, inference, shapes_path), engine="reference")
+
+    try:
+        report, ran = run("validation", engine, fast, reference)  # the one fallback (kg.engine.api)
+    except UnsupportedShape as exc:  # --engine fast: the refusal is the answer
+        construct = exc.message.replace(SH, "sh:")  # short enough to be shown whole
+        raise UnsupportedShape(f"the fast validator cannot translate {Path(shapes_path)}: {construct}",
+                               hint="use --engine auto or reference (pyshacl)") from None
+    report.fallback = ran.refusal
     return _with_origin(report, origin)
 
 
 def _with_origin(report: ValidationReport, origin: dict) -> ValidationReport:
-    from dataclasses import replace
-
     report.violations = [replace(v, source_file=origin.get(v.focus)) for v in report.violations]
     return report
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from kg.engine.results import QueryResult
+from kg.engine.results import QueryResult, oxigraph_result
 from kg.errors import EndpointError
 from kg.project.catalogue import ENGINES, bind, parse_query_text, sort_lists
 from kg.rdf.sparql import inject_values
@@ -86,11 +86,7 @@ class RemoteEndpoint:
                 return QueryResult("graph", triples=triples)
         except (SyntaxError, ValueError) as exc:
             raise EndpointError(f"endpoint {self.url}: unreadable {ctype} answer: {exc}") from None
-        if isinstance(parsed, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(parsed))
-        variables = [v.value for v in parsed.variables]
-        rows = [tuple(solution[v] for v in variables) for solution in parsed]
-        return QueryResult("select", variables=variables, rows=rows)
+        return oxigraph_result(parsed)
 
 
 class RemoteStore:
