@@ -136,7 +136,7 @@ EMBED_CAPTIONS = {"lineage": "How the MQM broke apart: splits, foundings, merger
 
 
 def embed(data_dir: DataDir, kind: str, *, about: str | None = None, store=None, link=None,
-          open_limit: float = 1600.0) -> str:
+          settings: Settings = DEFAULTS, open_limit: float = 1600.0) -> str:
     """An HTML fragment for a web page: the picture as inline SVG in a ``<figure>``.
 
     ``<details class="kg-diagram-box">`` holds ``<figure class="kg-diagram" data-diagram=KIND>``
@@ -145,12 +145,12 @@ def embed(data_dir: DataDir, kind: str, *, about: str | None = None, store=None,
     when Graphviz is missing. Memoised per data dir, store, kind and ``about``: a served store is
     read-only, so a page pays for Graphviz once.
     """
-    key = (str(getattr(data_dir, "root", data_dir)), id(store), kind, about, id(link))
+    key = (str(getattr(data_dir, "root", data_dir)), str(settings.cache_dir), id(store), kind, about, id(link))
     if key in _EMBEDDED:
         return _EMBEDDED[key]
     caption = EMBED_CAPTIONS.get(kind, kind)
     try:
-        model = build(data_dir, kind, about=about, store=store, link=link)
+        model = build(data_dir, kind, about=about, store=store, link=link, settings=settings)
     except KGError:
         return ""
     if isinstance(model, Picture) and kind == "neighbourhood" and not model.edges:
