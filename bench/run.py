@@ -550,13 +550,18 @@ def bench_size(size: str, args, env_base: dict) -> dict:
 # Command line
 # ---------------------------------------------------------------------------
 
-def stage_list(text: str) -> list[str]:
+def _names(text: str, allowed, what: str) -> list[str]:
+    """A comma-separated list of ``allowed`` names (argparse type): unknown or none is an error."""
     names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in STAGE_NAMES]
+    unknown = [n for n in names if n not in allowed]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown stage(s) {', '.join(unknown) or '(none)'}; "
-                                         f"choose from {', '.join(STAGE_NAMES)}")
+        raise argparse.ArgumentTypeError(f"unknown {what}(s) {', '.join(unknown) or '(none)'}; "
+                                         f"choose from {', '.join(allowed)}")
     return names
+
+
+def stage_list(text: str) -> list[str]:
+    return _names(text, STAGE_NAMES, "stage")
 
 
 def size_stages(text: str) -> tuple[str, list[str]]:
@@ -567,12 +572,7 @@ def size_stages(text: str) -> tuple[str, list[str]]:
 
 
 def size_list(text: str) -> list[str]:
-    sizes = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in SIZES]
-    if unknown or not sizes:
-        raise argparse.ArgumentTypeError(f"unknown size(s) {', '.join(unknown) or '(none)'}; "
-                                         f"choose from {', '.join(SIZES)}")
-    return sizes
+    return _names(text, SIZES, "size")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -127,12 +127,7 @@ def validate_store(store, compiled, *, graphs=None, literal_types=(),
             for row in run(prepare(query.count_sparql), query) if query.count_sparql else ():
                 results |= _count_results(query, row)
             for check in query.checks:
-                for row in run(prepare(check.detail.replace("{OFFENDERS}", query.focus)), query):
-                    value = None if check.per_focus else row["v"]
-                    results.add(Result(focus=str(row["this"]), path=query.path,
-                                       value=str(value) if value is not None else None,
-                                       component=SH + check.component, severity=query.severity,
-                                       message=query.message, shape=query.shape))
+                results |= _check_results(query, check, run(prepare(check.detail.replace("{OFFENDERS}", query.focus)), query))
         elif query.kind == "screen":
             offenders: dict[int, list[str]] = {}
             for row in run(prepare(query.sparql), query):
@@ -146,12 +141,7 @@ def validate_store(store, compiled, *, graphs=None, literal_types=(),
             for i, nodes in sorted(offenders.items()):
                 check = query.checks[i]
                 for values in _focus_blocks(nodes, query.focus):
-                    for row in run(prepare(check.detail.replace("{OFFENDERS}", values)), query):
-                        value = None if check.per_focus else row["v"]
-                        results.add(Result(focus=str(row["this"]), path=query.path,
-                                           value=str(value) if value is not None else None,
-                                           component=SH + check.component, severity=query.severity,
-                                           message=query.message, shape=query.shape))
+                    results |= _check_results(query, check, run(prepare(check.detail.replace("{OFFENDERS}", values)), query))
         elif query.kind == "logical":
             pairs = [(row["this"], row["v"]) for row in run(prepare(query.sparql), query)]
             failing = [nonconforming(program) for program in query.programs]
@@ -181,6 +171,19 @@ def validate_store(store, compiled, *, graphs=None, literal_types=(),
 
 
 FOCUS_BATCH = 2000
+
+
+def _check_results(query: Query, check, rows) -> set:
+    """The results of one count/hasValue check's detail query: a focus node (and its value,
+    unless the check is judged per focus node) per row."""
+    results = set()
+    for row in rows:
+        value = None if check.per_focus else row["v"]
+        results.add(Result(focus=str(row["this"]), path=query.path,
+                           value=str(value) if value is not None else None,
+                           component=SH + check.component, severity=query.severity,
+                           message=query.message, shape=query.shape))
+    return results
 
 
 def _count_results(query: Query, row) -> set:
