@@ -52,10 +52,11 @@ from kg import __version__
 from kg.config import DEFAULTS, Settings
 from kg.errors import CacheDamagedError
 from kg.store.entry_checks import GRAPH_OF_LINE, REBUILD_HINT, Damaged
+from kg.store.incremental import EXTRA_ROWS, extend_into, find_base, input_records
 from kg.fsutil import current_umask, file_mode
 from kg.project.paths import DataDir
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
-from kg.rdf.vocab import INFERRED_GRAPH, file_graph
+from kg.rdf.vocab import INFERRED_GRAPH
 
 INTEGRITY_VERSION = 1
 STRAY_AGE = 15 * 60          # seconds: an unlocked temporary folder this old is abandoned
@@ -182,9 +183,52 @@ def ensure_cache(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=N
             reason = exc.reason
         _rebuild_damaged(data_dir, entry, reason, settings=settings, progress=progress, on_engine=on_engine)
         return entry
+    if not rebuild and extend_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine,
+                                    max_seconds=max_seconds, max_triples=max_triples):
+        return entry
     build_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine,
                 max_seconds=max_seconds, max_triples=max_triples)
     return entry
+
+
+def extend_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DEFAULTS, progress=None,
+                 on_engine=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                 max_triples: int | None = DEFAULT_MAX_TRIPLES) -> bool:
+    """Build ``entry`` by extending an earlier one when data files were only added
+    (kg.store.incremental); False, saying why through ``progress``, where a full build is needed."""
+    from kg.engine.api import EngineRun, normalise_setting
+    from kg.errors import UnsupportedForFastReasoning
+
+    say = progress or (lambda message: None)
+    if normalise_setting(settings.engine) == "reference":
+        return False
+    root = entry.path.parent
+    base, added, why = find_base(data_dir, root, input_records(data_dir))
+    if base is None:
+        return False  # (why): the usual case of a first build or an edited file, not worth a line
+    try:
+        CacheEntry(base).verify()
+    except Damaged:
+        return False
+    prune_stray(root)
+    with _staging(root, entry.path.name) as staging:
+        staged = CacheEntry(staging / entry.path.name)
+        staged.path.mkdir()
+        try:
+            meta, counts = extend_into(data_dir, base, added, staged.path, settings=settings, say=say,
+                                       max_seconds=max_seconds, max_triples=max_triples)
+        except UnsupportedForFastReasoning as refusal:
+            say(f"building the cache in full (the closure cannot be extended: {refusal.message})")
+            return False
+        meta["version"] = __version__
+        (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        _seal(staged, counts, known=CacheEntry(base).meta["integrity"]["files"])
+        _swap_in(staged.path, entry.path)
+    prune(root, keep=KEEP_ENTRIES, current=entry.path)
+    if on_engine:
+        on_engine(EngineRun("reasoning", "fast", f"extended the cache entry {base.name[:12]} with "
+                                                 f"{len(added)} added file(s): Nemo on what they add"))
+    return True
 
 
 def _rebuild_damaged(data_dir: DataDir, entry: CacheEntry, reason: str, *, settings: Settings,
@@ -248,7 +292,9 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DE
             _write_store(staged.store_path, reasoned.store)
             triples = reasoned.triples
             meta.update(asserted=reasoned.asserted, inferred=reasoned.inferred,
-                        consistency=reasoned.consistency.to_dict(), engine="nemo")
+                        consistency=reasoned.consistency.to_dict(), engine="nemo", extendable=True)
+            with open(staged.path / EXTRA_ROWS, "w", encoding="utf-8", newline="") as out:
+                out.writelines(f"{name}\t{s}\t{o}\n" for name, s, o in reasoned.dropped)
         else:  # an rdflib Dataset and its kg.engine.results.ReasonResult
             dataset, result = reasoned
             say(f"{result.asserted_count} asserted, {result.inferred_count} inferred triples; writing cache ...")
@@ -258,9 +304,7 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DE
             triples = {str(context.identifier): len(context) for context in dataset.graphs()}
             meta.update(asserted=result.asserted_count, inferred=result.inferred_count,
                         consistency=result.consistency.to_dict())
-        meta["files"] = [{"path": data_dir.relpath(path), "graph": file_graph(data_dir.relpath(path)),
-                          "triples": triples.get(file_graph(data_dir.relpath(path)), 0)}
-                         for path in data_dir.input_files()]
+        meta["files"] = [dict(record, triples=triples.get(record["graph"], 0)) for record in input_records(data_dir)]
         (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         _seal(staged)
         _swap_in(staged.path, entry.path)
@@ -316,16 +360,27 @@ def _nquads_counts(path: Path) -> dict[str, int]:
     return counts
 
 
-def _seal(staged: CacheEntry) -> None:
-    """Write the integrity manifest into the staged entry's meta.json; permissions from the umask."""
-    counts = _graph_counts(staged.store_path)
+def _seal(staged: CacheEntry, counts: dict[str, int] | None = None, known: dict | None = None) -> None:
+    """Write the integrity manifest into the staged entry's meta.json; permissions from the umask.
+
+    ``counts``: the quads per graph when the caller knows them (else the store is counted);
+    ``known``: another entry's file records, reused for a file of the same size and mtime
+    (a hard link of it: kg.store.incremental copies a store with Store.backup).
+    """
+    counts = counts if counts is not None else _graph_counts(staged.store_path)
     nquads = staged.path / "dataset.nq"
     if nquads.is_file() and _nquads_counts(nquads) != counts:
         raise Damaged("dataset.nq and store/ disagree right after the build")
     files = {"dataset.nq": _file_record(nquads)} if nquads.is_file() else {}
+    if (staged.path / EXTRA_ROWS).is_file():
+        files[EXTRA_ROWS] = _file_record(staged.path / EXTRA_ROWS)
     for path in sorted(staged.store_path.iterdir()):
         if path.is_file() and path.name not in ("LOCK", "LOG") and not path.name.startswith("LOG.old"):
-            files[f"store/{path.name}"] = _file_record(path)
+            name = f"store/{path.name}"
+            record = (known or {}).get(name)
+            stat = path.stat()
+            reuse = record and record["size"] == stat.st_size and record.get("mtime_ns") == stat.st_mtime_ns
+            files[name] = dict(record) if reuse else _file_record(path)
     meta = staged.meta
     meta["integrity"] = {"version": INTEGRITY_VERSION, "graphs": dict(sorted(counts.items())),
                          "quads": sum(counts.values()), "files": files}

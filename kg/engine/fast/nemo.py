@@ -80,8 +80,10 @@ for name in names:
 """
 
 
-def run_nemo(tbox: TBox, work: Path, budget: Budget | None = None) -> Path:
-    """Run the program of ``tbox`` on the files in ``work``; return the folder of its results.
+def run_nemo(tbox: TBox, work: Path, budget: Budget | None = None, program: str | None = None) -> Path:
+    """Run the program of ``tbox`` (or ``program``, a text written for it:
+    kg.engine.fast.rules.incremental_program) on the files in ``work``; return the folder of
+    its results.
 
     With a time budget, Nemo (Rust, holding the GIL: a thread could not be interrupted) runs
     in a child process that is killed at the deadline; its output is counted against the
@@ -93,10 +95,10 @@ def run_nemo(tbox: TBox, work: Path, budget: Budget | None = None) -> Path:
     if tbox.profile == "owlrl":
         names.append("err")
     out = work / "out"
+    text = program if program is not None else nemo_program(tbox, work)
     if budget is None or budget.deadline is None:
         try:
-            program = nemo.load_string(nemo_program(tbox, work))
-            engine = nemo.NemoEngine(program)
+            engine = nemo.NemoEngine(nemo.load_string(text))
             engine.reason()
             manager = nemo.NemoOutputManager(str(out), overwrite=True)
             for name in names:
@@ -109,7 +111,7 @@ def run_nemo(tbox: TBox, work: Path, budget: Budget | None = None) -> Path:
         import subprocess
         import sys
 
-        (work / "program.rls").write_text(nemo_program(tbox, work), encoding="utf-8")
+        (work / "program.rls").write_text(text, encoding="utf-8")
         budget.check()
         try:
             done = subprocess.run([sys.executable, "-c", _NEMO_CHILD, str(work), *names],
@@ -137,10 +139,13 @@ def _count_rows(out: Path) -> int:
     return rows
 
 
-def read_new(out: Path, tbox: TBox, literal_types: list | None = None) -> tuple[set, set]:
+def read_new(out: Path, tbox: TBox, literal_types: list | None = None,
+             dropped: list | None = None) -> tuple[set, set]:
     """Nemo's new pairs, per relation -> (Turtle lines without noise or stubs, sameAs pairs).
 
     ``literal_types``: if a list, collects (literal, class) for literals typed by a range.
+    ``dropped``: if a list, collects the rows left out (relation name, subject, object):
+    what the closure holds that the store does not (kg.engine.fast.extend reads them back).
     """
     lines, same = set(), set()
     for p, name in [(TYPE, "type")] + sorted(tbox.relations().items()):
@@ -165,6 +170,8 @@ def read_new(out: Path, tbox: TBox, literal_types: list | None = None) -> tuple[
             if is_same and s != o:
                 same.add((s, o))
             if o == STUB or is_noise_text(s, p, o):
+                if dropped is not None:
+                    dropped.append((name, s, o))
                 if literal_types is not None and p == TYPE and not s.startswith(("<", "_:")):
                     literal_types.append((s, o))
                 continue
@@ -197,14 +204,21 @@ def read_errors(out: Path, tbox: TBox) -> tuple[set[str], set[str]]:
     errors, nothing = set(), set()
     with open(out / "err.tsv", encoding="utf-8", newline="") as handle:
         for rule, a, b, c in csv.reader(handle, delimiter="\t", quotechar='"'):
-            terms = (a, b, c)
-            if rule.startswith("prp-pdw "):
-                rule, pair = rule.split(" ")
-                terms = tbox.tables["pdw"][int(pair)] + (a, b)
-            errors.add(MESSAGES[rule].format(*(_plain(x) for x in terms)))
-            if rule == "cls-nothing2" and a.startswith("<"):
-                nothing.add(a[1:-1])
+            message, member = error_message(tbox, rule, a, b, c)
+            errors.add(message)
+            if member:
+                nothing.add(member)
     return errors, nothing
+
+
+def error_message(tbox: TBox, rule: str, a: str, b: str, c: str) -> tuple[str, str | None]:
+    """One row of the ``err`` relation -> (owlrl's message, the owl:Nothing member it names)."""
+    terms = (a, b, c)
+    if rule.startswith("prp-pdw "):
+        rule, pair = rule.split(" ")
+        terms = tbox.tables["pdw"][int(pair)] + (a, b)
+    member = a[1:-1] if rule == "cls-nothing2" and a.startswith("<") else None
+    return MESSAGES[rule].format(*(_plain(x) for x in terms)), member
 
 
 def _plain(text: str) -> str:

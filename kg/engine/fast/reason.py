@@ -77,6 +77,9 @@ class FastReasonResult:
     timings: dict[str, float] = field(default_factory=dict)
     literal_types: list = field(default_factory=list)
     """(literal, class) term texts: literals a range typed (triples RDF cannot store)."""
+    dropped: list = field(default_factory=list)
+    """(relation, subject, object) rows of the closure left out of ``turtle`` (noise, stubs):
+    with the store, they are the closure kg.engine.fast.extend extends."""
 
     def triples(self):
         """The inferred triples as pyoxigraph Triples."""
@@ -186,7 +189,8 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
             timings["nemo"] = timings.get("nemo", 0.0) + time.perf_counter() - mark
             mark = time.perf_counter()
             literal_types: list = []
-            lines, same_pairs = read_new(out, tbox, literal_types)
+            dropped: list = []
+            lines, same_pairs = read_new(out, tbox, literal_types, dropped)
             if tbox.profile == "owlrl":  # asserted pairs count too (both directions may be asserted)
                 same_pairs |= asserted_same_as(store, graphs)
             lines |= schema_news(store, tbox, graphs)
@@ -217,7 +221,7 @@ def reason_store(store, tbox: TBox, *, graphs=None, data_graphs=None, workdir: P
         timings["decode"] += time.perf_counter() - mark
         timings["total"] = time.perf_counter() - start
         return FastReasonResult(turtle="".join(ordered), count=len(ordered), consistency=report,
-                                timings=timings, literal_types=sorted(set(literal_types)))
+                                timings=timings, literal_types=sorted(set(literal_types)), dropped=dropped)
     finally:
         pool.shutdown(wait=True)
         if own_dir:
@@ -365,6 +369,9 @@ class ReasonedStore:
     """Distinct asserted triples of the ontology and data files."""
     inferred: int
     consistency: ConsistencyReport
+    dropped: list = field(default_factory=list)
+    """FastReasonResult.dropped: what kg.store.cache keeps so that an addition can extend
+    the closure (kg.engine.fast.extend)."""
 
 
 def reason_data_dir(data_dir, *, cache_dir: Path | None = None, max_nesting: int = DEFAULT_MAX_NESTING, progress=None,
@@ -411,4 +418,4 @@ def reason_data_dir(data_dir, *, cache_dir: Path | None = None, max_nesting: int
         "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
         default_graph=[ox.NamedNode(g) for g in ontology + data])))["n"].value)
     return ReasonedStore(store=store, triples=counts, asserted=asserted, inferred=result.count,
-                         consistency=result.consistency)
+                         consistency=result.consistency, dropped=result.dropped)

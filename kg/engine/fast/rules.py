@@ -191,3 +191,55 @@ def _nemo_path(path: Path) -> str:
         raise UnsupportedForFastReasoning(f"path {text!r} cannot be used in a Nemo program")
     return text
 
+
+
+# ---------------------------------------------------------------------------
+# The program's rules as data (kg.engine.fast.extend evaluates them on an addition)
+# ---------------------------------------------------------------------------
+
+def parse_program(text: str) -> tuple[dict[str, Path], list[tuple]]:
+    """A program of ``nemo_program`` -> (imported relation -> its TSV file, [(head, body)]).
+
+    An atom is ``(name, args)``; a filter ``("!=", (left, right))``; a negated atom's name
+    starts with ``~``. Arguments are kept as written: ``?var`` or a quoted constant.
+    """
+    imports, rules = {}, []
+    for line in text.splitlines():
+        if line.startswith("@import "):
+            name = line.split()[1]
+            imports[name] = Path(line.split('resource="', 1)[1].split('"', 1)[0])
+        elif line and not line.startswith("@"):
+            rules.append(_parse_rule(line))
+    return imports, rules
+
+
+def _parse_rule(line: str) -> tuple[tuple, list]:
+    """``head :- atom, atom, ?x != ?y .`` -> ((name, args), [atom, ...])."""
+    head_text, body_text = line.rstrip(" .").split(" :- ", 1)
+    return _parse_atom(head_text), [_parse_atom(part) for part in _split_top(body_text)]
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _parse_atom(text: str) -> tuple:
+    if " != " in text and "(" not in text:
+        left, right = text.split(" != ")
+        return ("!=", (left.strip(), right.strip()))
+    name, args = text.split("(", 1)
+    if not args.endswith(")"):
+        raise UnsupportedForFastReasoning(f"cannot read the rule atom {text!r}")
+    return (name.strip(), tuple(_split_top(args[:-1])))
