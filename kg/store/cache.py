@@ -220,6 +220,9 @@ def extend_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = D
         except UnsupportedForFastReasoning as refusal:
             say(f"building the cache in full (the closure cannot be extended: {refusal.message})")
             return False
+        except (OSError, RuntimeError) as exc:  # e.g. the base entry pruned by another writer meanwhile
+            say(f"building the cache in full (the earlier entry could not be copied: {exc})")
+            return False
         meta["version"] = __version__
         (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         _seal(staged, counts, known=CacheEntry(base).meta["integrity"]["files"])
