@@ -251,3 +251,28 @@ def test_push_after_truncation_pushes_the_full_count(cache, pristine, tmp_path):
         assert "was damaged" in result.stderr
     finally:
         server.stop()
+
+
+def test_prune_spares_an_entry_a_live_reader_holds(tmp_path):
+    """A reader (kg serve, a running kg query) holds a shared lock on the entry's READER_LOCK;
+    pruning removes old entries, never one so held."""
+    import fcntl
+    import os
+    import time as clock
+
+    from kg.store.cache import READER_LOCK, prune
+
+    entries = []
+    for i in range(3):
+        entry = tmp_path / (str(i) * 64)
+        entry.mkdir()
+        (entry / "meta.json").write_text("{}")
+        os.utime(entry / "meta.json", (clock.time() - 100 * (3 - i),) * 2)  # entry 0 oldest
+        entries.append(entry)
+    with open(entries[0] / READER_LOCK, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_SH)
+        prune(tmp_path, keep=1)
+        assert entries[0].is_dir(), "an entry in use was pruned"
+    assert not entries[1].exists() and entries[2].is_dir()
+    prune(tmp_path, keep=1)
+    assert not entries[0].exists(), "an entry no one holds is pruned"

@@ -148,9 +148,40 @@ class CacheEntry:
                 raise Damaged("dataset.nq does not hold the recorded quads per graph")
 
 
+#: A reader of an entry's store holds a shared lock on this file for as long as its process
+#: lives; ``prune`` leaves an entry alone while anyone holds it (RocksDB opens its files
+#: lazily: an entry deleted under a live reader, e.g. ``kg serve``, would break it).
+READER_LOCK = ".readers.lock"
+_reader_locks: dict[Path, object] = {}
+
+
+def _hold_reader_lock(entry_path: Path) -> None:
+    if entry_path in _reader_locks:
+        return
+    try:
+        handle = open(entry_path / READER_LOCK, "a")
+    except OSError:  # a read-only cache: nobody prunes it from here either
+        return
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    _reader_locks[entry_path] = handle
+
+
+def _in_use(entry_path: Path) -> bool:
+    try:
+        with open(entry_path / READER_LOCK, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+    except OSError:
+        pass
+    return False
+
+
 def _open_read_only(store_path: Path):
     import pyoxigraph as ox
 
+    _hold_reader_lock(store_path.parent)
     try:
         return ox.Store.read_only(str(store_path))
     except (RuntimeError, OSError) as exc:
@@ -484,7 +515,7 @@ def prune(root: Path, *, keep: int = KEEP_ENTRIES, current: Path | None = None) 
     entries = [p for p in root.iterdir() if p.is_dir() and len(p.name) == 64 and (p / "meta.json").exists()]
     entries.sort(key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
     for old in entries[keep:]:
-        if current is None or old != current:
+        if (current is None or old != current) and not _in_use(old):
             shutil.rmtree(old, ignore_errors=True)
     prune_stray(root)
 
