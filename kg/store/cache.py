@@ -13,9 +13,12 @@ Layout of one entry, ``Settings.cache_dir`` (``$KG_CACHE_DIR``, default ``~/.cac
   (``urn:kg:inferred``) as sorted N-Quads (entries the fast engine reasoned write it on
   first use: at a million triples sorting it costs seconds nobody may need);
 * ``store/``: a pyoxigraph on-disk store loaded from it (what ``kg query`` reads);
-* ``meta.json``: input files, triple counts, consistency report, and the entry's
-  integrity manifest (``integrity``): quads per graph, and size, sha256 and mtime of
-  every file of ``dataset.nq`` and ``store/``.
+* ``meta.json``: input files (with their sha256), triple counts, consistency report, and
+  the entry's integrity manifest (``integrity``): quads per graph, and size, sha256 and
+  mtime of every file of ``dataset.nq``, ``nemo-extra.tsv`` and ``store/``;
+* ``nemo-extra.tsv`` (fast engine): the closure's rows the store does not hold, with which
+  a later entry extends this one when data files are only added (kg.store.incremental);
+* ``.readers.lock``: a reader of the store holds a shared lock on it (``prune`` spares it).
 
 The key is the SHA-256 of the relative path and bytes of every input file (ontology,
 shapes, data) and the package version, so any change rebuilds the entry. An entry is
