@@ -15,6 +15,25 @@ error naming the file and line)::
 gYear, integer, boolean), required or optional, an example and a description. Quality
 checks (``queries/checks/*-violation.rq``) use ``title``, ``problem`` and ``fix`` instead.
 
+A stored query may carry a variant: another text for when one of its optional parameters is
+bound, in ``queries/NAME+PARAM.rq`` beside it (``timeline+about.rq``). Its header is only::
+
+    #+ variant-of: timeline
+    #+ when-bound: about
+    #+ description: Why this text (optional)
+
+and it takes everything else (title, params, returns, lists, unsupported) from its base. Standard
+SPARQL cannot make ``FILTER(!BOUND(?about) || EXISTS {...})`` start from the bound value, so on
+Oxigraph the base scans every fact; the variant joins on ``?about`` from its first pattern.
+:func:`catalogue` does not list a variant as a query of its own: it attaches it to its base
+(``StoredQuery.variants``; :func:`get_query` too), after checking, as strictly as a header (an
+error naming the file and line), that the base exists, that PARAM is an optional parameter of
+the base, that the variant uses ?PARAM and that its SELECT projects the base's variables in the
+base's order. ``StoredQuery.for_bound(names)`` picks the text to run: the variant of the first
+parameter in the base's header order that is bound and has one, else the base. Every variant
+must give its base's rows on every engine (tests/test_query_variants.py, test_queries_10k.py,
+test_virtuoso.py).
+
 Parameters are bound as RDF terms (:func:`bind`), never pasted into the text: with rdflib
 through ``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the
 WHERE group (kg.rdf.sparql.inject_values; pyoxigraph's ``substitutions`` only accepts
