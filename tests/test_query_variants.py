@@ -11,7 +11,8 @@ from query_compare import variants_agree
 
 from kg.errors import QueryHeaderError, QueryNotFoundError
 from kg.ops.query import run_query
-from kg.project.catalogue import catalogue, get_query, select_projection
+from kg.project.catalogue import catalogue, get_query
+from kg.project.variants import select_projection
 from kg.project.paths import DataDir
 
 BASE = """#+ title: Things

@@ -1,6 +1,6 @@
 """The stored-query catalogue in ``queries/*.rq``: strict headers, typed parameters, binding.
 
-Layer: kg.project. Imports kg.errors, kg.rdf and kg.project.paths. Running a query is
+Layer: kg.project. Imports kg.errors, kg.rdf, kg.project.paths and kg.project.variants. Running a query is
 kg.ops.query.run_query (on kg.engine.fast.query or kg.engine.reference.query).
 
 A stored query starts with a strict header of ``#+`` lines (a malformed header is an
@@ -15,24 +15,15 @@ error naming the file and line)::
 gYear, integer, boolean), required or optional, an example and a description. Quality
 checks (``queries/checks/*-violation.rq``) use ``title``, ``problem`` and ``fix`` instead.
 
-A stored query may carry a variant: another text for when one of its optional parameters is
-bound, in ``queries/NAME+PARAM.rq`` beside it (``timeline+about.rq``). Its header is only::
+A stored query may carry a variant, another text for when one of its optional parameters is
+bound (``queries/NAME+PARAM.rq``, header ``#+ variant-of: NAME`` and ``#+ when-bound: PARAM``):
+kg.project.variants checks it against its base; :func:`catalogue` and :func:`get_query` attach
+it to the base (``StoredQuery.variants``) instead of listing it, and ``StoredQuery.for_bound``
+picks the text to run.
 
-    #+ variant-of: timeline
-    #+ when-bound: about
-    #+ description: Why this text (optional)
-
-and it takes everything else (title, params, returns, lists, unsupported) from its base. Standard
-SPARQL cannot make ``FILTER(!BOUND(?about) || EXISTS {...})`` start from the bound value, so on
-Oxigraph the base scans every fact; the variant joins on ``?about`` from its first pattern.
-:func:`catalogue` does not list a variant as a query of its own: it attaches it to its base
-(``StoredQuery.variants``; :func:`get_query` too), after checking, as strictly as a header (an
-error naming the file and line), that the base exists, that PARAM is an optional parameter of
-the base, that the variant uses ?PARAM and that its SELECT projects the base's variables in the
-base's order. ``StoredQuery.for_bound(names)`` picks the text to run: the variant of the first
-parameter in the base's header order that is bound and has one, else the base. Every variant
-must give its base's rows on every engine (tests/test_query_variants.py, test_queries_10k.py,
-test_virtuoso.py).
+Longer than 500 lines because the header parser, the parameters (types, controlled vocabularies,
+binding) and the listing share StoredQuery and Param and the header's line-numbered errors; the
+variants' checks are in kg.project.variants.
 
 Parameters are bound as RDF terms (:func:`bind`), never pasted into the text: with rdflib
 through ``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the
@@ -49,6 +40,7 @@ from pathlib import Path
 
 from kg.errors import KGError, ParameterError, QueryFileNotFoundError, QueryHeaderError, QueryNotFoundError
 from kg.project.paths import DataDir
+from kg.project.variants import attach, is_variant_path
 from kg.rdf.sparql import tokens
 from kg.rdf.vocab import KG, PREFIXES, RDFS_LABEL, SKOS, XSD
 
@@ -289,13 +281,8 @@ def catalogue(data_dir: DataDir) -> list[StoredQuery]:
                 raise QueryHeaderError(f"variant of unknown query {variant.variant_of!r} "
                                        f"(no {variant.variant_of}.rq beside it)",
                                        path=path, line=variant.header_lines["variant-of"])
-            _attach(by_name[variant.variant_of], [variant])
+            attach(by_name[variant.variant_of], [variant])
     return bases
-
-
-def is_variant_path(path: Path) -> bool:
-    """``NAME+PARAM.rq``: a variant of stored query NAME for when PARAM is bound."""
-    return "+" in Path(path).stem
 
 
 def query_names(data_dir: DataDir) -> list[str]:
@@ -310,67 +297,7 @@ def with_variants(query: StoredQuery) -> StoredQuery:
     import glob
 
     found = sorted(query.path.parent.glob(f"{glob.escape(query.name)}+*.rq"))
-    return _attach(query, [parse_query_file(p, check=False) for p in found])
-
-
-def _attach(base: StoredQuery, variants: list[StoredQuery]) -> StoredQuery:
-    """Check each parsed variant file against ``base`` and add it to ``base.variants`` as a
-    runnable StoredQuery (the base's header with the variant's text), in parameter order."""
-    from dataclasses import replace
-
-    for variant in variants:
-        line = variant.header_lines.get("when-bound", 1)
-        param = base.param(variant.when_bound)
-        if param is None:
-            raise QueryHeaderError(f"{base.name!r} has no parameter {variant.when_bound!r} "
-                                   f"(its parameters: {', '.join(p.name for p in base.params) or 'none'})",
-                                   path=variant.path, line=line)
-        if param.required:
-            raise QueryHeaderError(f"parameter {param.name!r} of {base.name!r} is required: a variant is "
-                                   "for an optional parameter (a required one is always bound)",
-                                   path=variant.path, line=line)
-        used = {t.text[1:] for t in tokens(variant.text) if t.kind == "var"}
-        if param.name not in used:
-            raise QueryHeaderError(f"the variant does not use ?{param.name}, the parameter it is for",
-                                   path=variant.path, line=line)
-        mine, theirs = select_projection(variant.text), select_projection(base.text)
-        if mine != theirs or (base.returns and mine != base.returns):
-            at = next((n for n, text in enumerate(variant.text.splitlines(), start=1)
-                       if text.lstrip().upper().startswith("SELECT")), 1)
-            raise QueryHeaderError(f"the variant projects {', '.join(mine) or 'nothing'}; its base "
-                                   f"{base.name!r} projects {', '.join(theirs) or 'nothing'} (they must be the same, "
-                                   "in the same order)", path=variant.path, line=at)
-        if any(v.when_bound == param.name for v in base.variants):
-            raise QueryHeaderError(f"a second variant of {base.name!r} for {param.name!r}",
-                                   path=variant.path, line=line)
-        base.variants.append(replace(base, name=variant.name, path=variant.path, text=variant.text,
-                                     variant_of=base.name, when_bound=param.name, variants=[],
-                                     header_lines=variant.header_lines))
-    order = [p.name for p in base.params]
-    base.variants.sort(key=lambda v: order.index(v.when_bound))
-    return base
-
-
-def select_projection(text: str) -> list[str]:
-    """The variables the outer SELECT projects, in order (``*`` for SELECT *; empty for
-    another query form)."""
-    found = list(tokens(text))
-    start = next((i for i, t in enumerate(found) if t.keyword == "SELECT"), None)
-    if start is None:
-        return []
-    names, depth = [], 0
-    for before, token in zip(found[start:], found[start + 1:]):
-        if token.text == "(":
-            depth += 1
-        elif token.text == ")":
-            depth -= 1
-        elif depth == 0 and (token.keyword == "WHERE" or token.text == "{"):
-            break
-        elif depth == 0 and token.text == "*":
-            return ["*"]
-        elif token.kind == "var" and (depth == 0 or before.keyword == "AS"):
-            names.append(token.text[1:])
-    return names
+    return attach(query, [parse_query_file(p, check=False) for p in found])
 
 
 def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
@@ -402,7 +329,7 @@ def get_query(data_dir: DataDir, name: str) -> StoredQuery:
                                        f"(no {base_path.name} beside it)",
                                        path=candidate, line=query.header_lines["variant-of"])
             base = with_vocabularies(data_dir, parse_query_file(base_path, check=False))
-            return _attach(base, [query]).variants[0]
+            return attach(base, [query]).variants[0]
         return with_variants(with_vocabularies(data_dir, query))
     path = data_dir.queries_dir / f"{name}.rq"
     if not re.match(r"^[A-Za-z0-9_.-]+$", name) or not path.is_file():
