@@ -98,8 +98,9 @@ def test_every_stored_query_gives_the_same_rows_on_virtuoso_or_says_it_cannot(re
 
 
 def test_every_variant_gives_its_base_rows_on_virtuoso(repo, loaded):
-    """queries/NAME+PARAM.rq and its base, both sent to Virtuoso, for the example and ten other
-    values of the parameter: the same rows, in the same order of the ORDER BY columns."""
+    """queries/NAME+PARAM.rq and its base, both sent to Virtuoso, for the example and four other
+    values of the parameter (about a second a call here; ten on pyoxigraph in
+    test_query_variants.py): the same rows, in the same order of the ORDER BY columns."""
     local, endpoint, _ = loaded
     by_text = {}
 
@@ -112,10 +113,10 @@ def test_every_variant_gives_its_base_rows_on_virtuoso(repo, loaded):
             if "virtuoso" in base.unsupported:
                 continue
             by_text.update({base.text: base, variant.text: variant})
-            for term in variant_values(local, variant):
+            for term in variant_values(local, variant, 4):
                 rows += variant_gives_the_base_rows(run, base, variant, {variant.when_bound: term},
                                                     (variant.name, term))
-    assert rows > 50   # 93 on the article KG (diagram-lineage, unsupported there, left out)
+    assert rows > 30   # diagram-lineage, unsupported on Virtuoso, left out
 
 
 def _raw(term) -> str:
