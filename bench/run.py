@@ -148,7 +148,8 @@ def stage_query(args) -> dict:
     entry = ensure_cache(data_dir, settings=Settings.from_environment())
     store = entry.open_store()
     terms = bind(query, params)
-    text = inject_values(query.text, terms) if terms else query.text
+    ran = query.for_bound(terms)  # the text run_query runs: a variant's when its parameter is bound
+    text = inject_values(ran.text, terms) if terms else ran.text
     project, direct = [], []
     rows_project = rows_direct = None
     while len(project) < 2 or (len(project) < 5 and sum(project) + sum(direct) < 2.0):
@@ -163,7 +164,7 @@ def stage_query(args) -> dict:
         rows_direct = len(rows)
         direct.append(time.perf_counter() - start)
     return {"seconds": min(project), "direct": min(direct), "rows": rows_project, "rows_direct": rows_direct,
-            "repeats": len(project)}
+            "repeats": len(project), "text": ran.name}
 
 
 def stage_reference(args) -> dict:

@@ -231,6 +231,8 @@ def query_cmd(ctx, name, expression, params, fmt, engine, out, endpoint, user, a
         from kg.rdf.sparql import refuse_remote
 
         refuse_remote(query if isinstance(query, str) else query.text, allow_service=allow_service)
+        if not isinstance(query, str):
+            query = query.for_bound(_params(params))  # a variant's text for a bound optional parameter
         result = run_remote(data_dir, query, _params(params), _endpoint(ctx, endpoint, user))
     else:
         result = run_query(data_dir, query, _params(params), engine=engine, progress=_progress,

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 from cli_helpers import copy_data_dir
-from query_compare import example_bindings, same_rows
+from query_compare import example_bindings, same_rows, variants_agree
 
 from kg.config import Settings
 from kg.store.cache import ensure_cache
@@ -37,3 +37,15 @@ def test_every_stored_select_gives_the_same_rows_on_both_engines_at_10k(syntheti
         compared += sum(same_rows(store, dataset, query, dict(terms), (query.name, terms))
                         for terms in variants)
     assert compared >= 30
+
+
+def test_every_variant_gives_its_base_rows_at_10k(synthetic_10k):
+    """queries/NAME+PARAM.rq against its base at 10k on pyoxigraph, for the example and ten
+    other values of the parameter (rdflib, seconds per call at this size, compares them on the
+    article KG: test_query_variants.py)."""
+    data_dir, entry = synthetic_10k
+    store = entry.open_store()
+    bases = [q for q in catalogue(data_dir) if q.variants]
+    assert len(bases) >= 4
+    rows = sum(variants_agree(store, None, base, "10k") for base in bases)
+    assert rows > 200

@@ -191,3 +191,4 @@ def test_query_kinds(repo, settings):
     assert described.kind == "graph" and described.triples
     headerless = run_query(repo, parse_query_file(FIXTURES / "queries" / "ad-hoc.rq", require_header=False), settings=settings)
     assert headerless.rows[0][0].value == "Pak Sarzameen Party"
+

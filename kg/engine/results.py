@@ -23,6 +23,9 @@ class QueryResult:
     triples: list = field(default_factory=list)
     #: What the caller should hear about (an IRI parameter naming nothing in the KG...).
     warnings: list[str] = field(default_factory=list)
+    #: The stored query whose text ran (``timeline``, or its variant ``timeline+about`` when
+    #: about was bound: kg.project.catalogue); empty for SPARQL text.
+    ran: str = ""
 
     def dicts(self) -> list[dict]:
         """SELECT rows as dicts ``{variable: term or None}``."""

@@ -31,6 +31,10 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     ``suggest_entities`` (kg.ops.whois.suggest_entities, which `kg query` passes): given, each
     IRI parameter that names nothing in the KG adds a warning to the result (unknown_iri_warnings).
     ``settings``: the cache and the persistent store (kg.config).
+
+    A stored query with a variant for a bound optional parameter (``queries/NAME+PARAM.rq``,
+    kg.project.catalogue) runs the variant's text when that parameter is bound (the first such
+    parameter in header order); ``result.ran`` names the text that ran.
     """
     if isinstance(query, str):
         query = parse_query_text(query, require_header=False)
@@ -40,6 +44,7 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     terms = dict(bindings or {})
     given = bind(query, params or {}, headerless=headerless, provided=set(terms))
     terms.update(given)
+    query = query.for_bound(terms)  # the variant for a bound optional parameter, if it has one
     if engine == "oxigraph":
         refuse_remote(query.text, allow_service=allow_service, prefixes=PREFIXES)
         if store is None:
@@ -55,6 +60,7 @@ def run_query(data_dir: DataDir, query, params: dict | None = None, *, engine: s
     if suggest_entities is not None:
         result.warnings += unknown_iri_warnings(data_dir, given, params or {}, suggest_entities, store=store,
                                                 settings=settings)
+    result.ran = "" if headerless else query.name
     return sort_lists(result, query.lists)
 
 

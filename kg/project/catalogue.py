@@ -1,6 +1,6 @@
 """The stored-query catalogue in ``queries/*.rq``: strict headers, typed parameters, binding.
 
-Layer: kg.project. Imports kg.errors, kg.rdf and kg.project.paths. Running a query is
+Layer: kg.project. Imports kg.errors, kg.rdf, kg.project.paths and kg.project.variants. Running a query is
 kg.ops.query.run_query (on kg.engine.fast.query or kg.engine.reference.query).
 
 A stored query starts with a strict header of ``#+`` lines (a malformed header is an
@@ -14,6 +14,16 @@ error naming the file and line)::
 ``#+ param:`` fields are the SPARQL variable it binds, its type (iri, string, date,
 gYear, integer, boolean), required or optional, an example and a description. Quality
 checks (``queries/checks/*-violation.rq``) use ``title``, ``problem`` and ``fix`` instead.
+
+A stored query may carry a variant, another text for when one of its optional parameters is
+bound (``queries/NAME+PARAM.rq``, header ``#+ variant-of: NAME`` and ``#+ when-bound: PARAM``):
+kg.project.variants checks it against its base; :func:`catalogue` and :func:`get_query` attach
+it to the base (``StoredQuery.variants``) instead of listing it, and ``StoredQuery.for_bound``
+picks the text to run.
+
+Longer than 500 lines because the header parser, the parameters (types, controlled vocabularies,
+binding) and the listing share StoredQuery and Param and the header's line-numbered errors; the
+variants' checks are in kg.project.variants.
 
 Parameters are bound as RDF terms (:func:`bind`), never pasted into the text: with rdflib
 through ``initBindings``; with pyoxigraph through a ``VALUES`` block placed first in the
@@ -30,11 +40,14 @@ from pathlib import Path
 
 from kg.errors import KGError, ParameterError, QueryFileNotFoundError, QueryHeaderError, QueryNotFoundError
 from kg.project.paths import DataDir
+from kg.project.variants import attach, is_variant_path
 from kg.rdf.sparql import tokens
 from kg.rdf.vocab import KG, PREFIXES, RDFS_LABEL, SKOS, XSD
 
 PARAM_TYPES = ("iri", "string", "date", "gYear", "integer", "boolean")
 QUERY_KEYS = {"title", "description", "param", "returns", "lists", "unsupported"}
+#: The header of a variant ``NAME+PARAM.rq``: the rest (title, params, returns...) is its base's.
+VARIANT_KEYS = {"variant-of", "when-bound", "description"}
 #: SPARQL engines a stored query may declare it does not run on (``#+ unsupported:``).
 ENGINES = ("virtuoso", "graphdb", "fuseki", "stardog", "neptune", "blazegraph")
 #: How a column named in ``#+ lists:`` joins its values (GROUP_CONCAT's separator).
@@ -42,7 +55,7 @@ LIST_SEPARATOR = " | "
 CHECK_KEYS = {"title", "problem", "fix", "description"}
 
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_HEADER = re.compile(r"^#\+\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
+_HEADER = re.compile(r"^#\+\s*([A-Za-z][A-Za-z-]*)\s*:\s*(.*?)\s*$")
 _BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
 
 
@@ -97,6 +110,14 @@ class StoredQuery:
     unsupported: dict = field(default_factory=dict)
     problem: str = ""
     fix: str = ""
+    #: A variant (``NAME+PARAM.rq``): the base query's name and the optional parameter whose
+    #: binding selects this text. Empty for any other query.
+    variant_of: str = ""
+    when_bound: str = ""
+    #: The variants of a base query, runnable StoredQuerys in the base's parameter order.
+    variants: list = field(default_factory=list)
+    #: Header key -> line number (first occurrence), for errors found after parsing.
+    header_lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_check(self) -> bool:
@@ -104,6 +125,12 @@ class StoredQuery:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def for_bound(self, bound) -> StoredQuery:
+        """The text to run with the parameters named in ``bound`` bound: the variant of the first
+        parameter (in header order) that is bound and has one, else this query itself."""
+        by_param = {v.when_bound: v for v in self.variants}
+        return next((by_param[p.name] for p in self.params if p.name in bound and p.name in by_param), self)
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +154,8 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
     path = Path(path) if not isinstance(path, Path) else path
     name = path.stem if path.suffix == ".rq" else str(path)
     query = StoredQuery(name=name, path=path, text=text)
-    allowed = CHECK_KEYS if check else QUERY_KEYS
+    variant = not check and require_header and "+" in name
+    allowed = CHECK_KEYS if check else VARIANT_KEYS if variant else QUERY_KEYS
     seen: set[str] = set()
     in_header = True
     found = list(tokens(text))  # comments and strings are not the query's variables
@@ -146,6 +174,9 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
         if not match:
             raise QueryHeaderError(f"expected '#+ key: value', got {stripped!r}", path=path, line=number)
         key, value = match.group(1), match.group(2)
+        if variant and key in QUERY_KEYS - VARIANT_KEYS:
+            raise QueryHeaderError(f"a variant takes {key!r} from its base query; its header has only "
+                                   f"{', '.join(sorted(VARIANT_KEYS))}", path=path, line=number)
         if key not in allowed:
             raise QueryHeaderError(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})",
                                    path=path, line=number)
@@ -154,6 +185,7 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
         if key not in ("param", "unsupported") and key in seen:
             raise QueryHeaderError(f"duplicate key {key!r}", path=path, line=number)
         seen.add(key)
+        query.header_lines.setdefault(key, number)
         if key == "param":
             param = _parse_param(value, path, number)
             if query.param(param.name):
@@ -185,9 +217,23 @@ def parse_query_text(text: str, *, path: Path | str = "<query>", check: bool = F
                 raise QueryHeaderError(f"lists names column(s) the query does not compute (AS ?name): {absent}",
                                        path=path, line=number)
             query.lists = names
+        elif key in ("variant-of", "when-bound"):
+            name_ = value.lstrip("?$")
+            if not re.match(r"^[A-Za-z0-9_.-]+$", name_) or (key == "when-bound" and not _VAR.match(name_)):
+                raise QueryHeaderError(f"bad {key} name {value!r}", path=path, line=number)
+            setattr(query, key.replace("-", "_"), name_)
         else:
             setattr(query, key, value)
-    if require_header:
+    if variant:
+        missing = [k for k in ("variant-of", "when-bound") if k not in seen]
+        if missing:
+            raise QueryHeaderError(f"a variant (a file named BASE+PARAM.rq) needs header key(s): "
+                                   f"{', '.join(missing)}", path=path, line=1)
+        if name != f"{query.variant_of}+{query.when_bound}":
+            raise QueryHeaderError(f"a variant of {query.variant_of!r} when {query.when_bound!r} is bound is "
+                                   f"named {query.variant_of}+{query.when_bound}.rq, not {path.name}",
+                                   path=path, line=query.header_lines["variant-of"])
+    elif require_header:
         needed = ["title", "problem", "fix"] if check else ["title", "description"]
         missing = [k for k in needed if k not in seen]
         if missing:
@@ -222,10 +268,36 @@ def _parse_param(value: str, path, line) -> Param:
 
 
 def catalogue(data_dir: DataDir) -> list[StoredQuery]:
-    """Every stored query in ``queries/*.rq`` (not the checks), sorted by name, with the
-    allowed values of its controlled parameters (with_vocabularies)."""
-    return [with_vocabularies(data_dir, parse_query_file(p, check=False))
-            for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+    """Every stored query in ``queries/*.rq`` (not the checks, not the variants: each base
+    query carries its own in ``variants``), sorted by name, with the allowed values of its
+    controlled parameters (with_vocabularies). A variant whose base is absent is an error."""
+    paths = sorted(data_dir.queries_dir.glob("*.rq"))
+    bases = [with_vocabularies(data_dir, parse_query_file(p, check=False)) for p in paths if not is_variant_path(p)]
+    by_name = {q.name: q for q in bases}
+    for path in paths:
+        if is_variant_path(path):
+            variant = parse_query_file(path, check=False)
+            if variant.variant_of not in by_name:
+                raise QueryHeaderError(f"variant of unknown query {variant.variant_of!r} "
+                                       f"(no {variant.variant_of}.rq beside it)",
+                                       path=path, line=variant.header_lines["variant-of"])
+            attach(by_name[variant.variant_of], [variant])
+    return bases
+
+
+def query_names(data_dir: DataDir) -> list[str]:
+    """The names of the stored queries (``queries/*.rq`` but the variants), sorted."""
+    return [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq")) if not is_variant_path(p)]
+
+
+def with_variants(query: StoredQuery) -> StoredQuery:
+    """``query`` with the variants ``NAME+PARAM.rq`` beside its file checked and attached."""
+    if query.variant_of or not query.title or not query.path.parent.is_dir():
+        return query
+    import glob
+
+    found = sorted(query.path.parent.glob(f"{glob.escape(query.name)}+*.rq"))
+    return attach(query, [parse_query_file(p, check=False) for p in found])
 
 
 def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
@@ -234,10 +306,12 @@ def check_catalogue(data_dir: DataDir) -> list[StoredQuery]:
 
 
 def get_query(data_dir: DataDir, name: str) -> StoredQuery:
-    """A stored query by name (file stem), or a path to any ``.rq`` file.
+    """A stored query by name (file stem), or a path to any ``.rq`` file, with its variants.
 
     A name that ends in ``.rq`` or holds a ``/`` is a path: QueryFileNotFoundError when it
-    names no file. An unknown name raises QueryNotFoundError with the close matches.
+    names no file; a variant's file (``NAME+PARAM.rq``) gives that variant with its base's
+    header, to run as it is. An unknown name raises QueryNotFoundError with the close matches
+    (a variant has no name of its own).
     """
     import os
 
@@ -247,15 +321,24 @@ def get_query(data_dir: DataDir, name: str) -> StoredQuery:
             raise QueryFileNotFoundError(name)
         text = candidate.read_text(encoding="utf-8")
         has_header = any(line.startswith("#+") for line in text.splitlines())
-        return with_vocabularies(data_dir, parse_query_file(candidate, require_header=has_header))
+        query = parse_query_file(candidate, require_header=has_header)
+        if query.variant_of:
+            base_path = candidate.parent / f"{query.variant_of}.rq"
+            if not base_path.is_file():
+                raise QueryHeaderError(f"variant of unknown query {query.variant_of!r} "
+                                       f"(no {base_path.name} beside it)",
+                                       path=candidate, line=query.header_lines["variant-of"])
+            base = with_vocabularies(data_dir, parse_query_file(base_path, check=False))
+            return attach(base, [query]).variants[0]
+        return with_variants(with_vocabularies(data_dir, query))
     path = data_dir.queries_dir / f"{name}.rq"
     if not re.match(r"^[A-Za-z0-9_.-]+$", name) or not path.is_file():
         import difflib
 
-        available = [p.stem for p in sorted(data_dir.queries_dir.glob("*.rq"))]
+        available = query_names(data_dir)
         close = difflib.get_close_matches(name.lower(), available, n=3, cutoff=0.6)
         raise QueryNotFoundError(name, available, close)
-    return with_vocabularies(data_dir, parse_query_file(path, check=False))
+    return with_variants(with_vocabularies(data_dir, parse_query_file(path, check=False)))
 
 
 # ---------------------------------------------------------------------------

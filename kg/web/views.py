@@ -183,6 +183,7 @@ def stored_query(context, name: str, params: dict, fmt: str = "html") -> Respons
     form = _query_form(query, given, open_=True)
     try:
         terms = bind(query, given)
+        query = query.for_bound(terms)  # a variant's text for a bound optional parameter
         sparql = inject_values(query.text, terms) if terms else query.text
         limited = execute(context, sparql)
     except (KGError, BadQuery) as exc:
@@ -252,7 +253,7 @@ def _stored_rows(context, name: str, param: str, iri: str) -> list[dict] | None:
         return None
     if not query.param(param):
         return None
-    sparql = inject_values(query.text, {param: ox.NamedNode(iri)})
+    sparql = inject_values(query.for_bound({param}).text, {param: ox.NamedNode(iri)})
     return execute(context, sparql, limit=MAX_TRIPLES_SHOWN).result.dicts()
 
 
