@@ -179,7 +179,7 @@ def synthetic_graph(run_dir):
 #: leaves the other core idle at the end.
 SLOW_MODULES = ("test_queries_10k.py", "test_reasoner_differential.py", "test_queries_catalogue.py",
                 "test_add_hardening.py", "test_backends.py", "test_serve_limits.py", "test_fastreason.py",
-                "test_virtuoso.py", "test_query_variants.py")
+                "test_virtuoso.py", "test_query_variants.py", "test_incremental.py")
 
 
 def pytest_collection_modifyitems(session, config, items):
