@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()[0]
-    lines = [f"## Writing the on-disk store\n",
+    lines = ["<!-- section: store-write -->", f"## Writing the on-disk store\n",
              f"`python bench/store_write.py --data-dir {args.data_dir}` on {platform.node()}: {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
              f"average {load:.2f}. {quads:,} quads reasoned in memory, then written to disk each way (wall "
@@ -110,6 +110,7 @@ def main(argv=None) -> int:
              "across graphs.\n",
              "| way | seconds | same quads |", "|---|---|---|"]
     lines += [f"| {name} | {seconds:.2f} s | {'yes' if same else 'NO'} |" for name, seconds, same in rows]
+    lines.append("<!-- /section: store-write -->")
     write_section(Path(args.out), "store-write", "\n".join(lines) + "\n")
     return 0
 
