@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()[0]
-    lines = ["<!-- section: store-write -->", f"## Writing the on-disk store\n",
+    lines = ["<!-- section: store-write -->", "## Writing the on-disk store\n",
              f"`python bench/store_write.py --data-dir {args.data_dir}` on {platform.node()}: {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
              f"average {load:.2f}. {quads:,} quads reasoned in memory, then written to disk each way (wall "
