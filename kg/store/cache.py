@@ -55,7 +55,7 @@ from kg import __version__
 from kg.config import DEFAULTS, Settings
 from kg.errors import CacheDamagedError
 from kg.store.entry_checks import GRAPH_OF_LINE, REBUILD_HINT, Damaged
-from kg.store.incremental import EXTRA_ROWS, extend_into, find_base, input_records
+from kg.store.incremental import EXTRA_ROWS, extend_into, find_base, input_records, write_rows
 from kg.fsutil import current_umask, file_mode
 from kg.project.paths import DataDir
 from kg.engine.reference.reason import DEFAULT_MAX_SECONDS, DEFAULT_MAX_TRIPLES
@@ -217,19 +217,21 @@ def ensure_cache(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=N
             reason = exc.reason
         _rebuild_damaged(data_dir, entry, reason, settings=settings, progress=progress, on_engine=on_engine)
         return entry
+    records = input_records(data_dir)  # read once, for both ways of building
     if not rebuild and extend_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine,
-                                    max_seconds=max_seconds, max_triples=max_triples):
+                                    max_seconds=max_seconds, max_triples=max_triples, records=records):
         return entry
     build_entry(data_dir, entry, settings=settings, progress=progress, on_engine=on_engine,
-                max_seconds=max_seconds, max_triples=max_triples)
+                max_seconds=max_seconds, max_triples=max_triples, records=records)
     return entry
 
 
 def extend_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DEFAULTS, progress=None,
                  on_engine=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
-                 max_triples: int | None = DEFAULT_MAX_TRIPLES) -> bool:
+                 max_triples: int | None = DEFAULT_MAX_TRIPLES, records: list[dict] | None = None) -> bool:
     """Build ``entry`` by extending an earlier one when data files were only added
-    (kg.store.incremental); False, saying why through ``progress``, where a full build is needed."""
+    (kg.store.incremental); False where a full build is needed (saying why through
+    ``progress`` when the extension itself refused). ``records``: input_records, if read."""
     from kg.engine.api import EngineRun, normalise_setting
     from kg.errors import UnsupportedForFastReasoning
 
@@ -237,9 +239,9 @@ def extend_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = D
     if normalise_setting(settings.engine) == "reference":
         return False
     root = entry.path.parent
-    base, added, why = find_base(data_dir, root, input_records(data_dir))
+    base, added, _why = find_base(data_dir, root, records or input_records(data_dir))
     if base is None:
-        return False  # (why): the usual case of a first build or an edited file, not worth a line
+        return False  # the usual case of a first build or an edited file: not worth a line
     try:
         CacheEntry(base).verify()
     except Damaged:
@@ -264,7 +266,7 @@ def extend_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = D
     prune(root, keep=KEEP_ENTRIES, current=entry.path)
     if on_engine:
         on_engine(EngineRun("reasoning", "fast", f"extended the cache entry {base.name[:12]} with "
-                                                 f"{len(added)} added file(s): Nemo on what they add"))
+                                                 f"{len(added)} added file(s): the rules run on what they add"))
     return True
 
 
@@ -298,9 +300,10 @@ def open_store(data_dir: DataDir, *, settings: Settings = DEFAULTS, progress=Non
 
 def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DEFAULTS, progress=None,
                 on_engine=None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
-                max_triples: int | None = DEFAULT_MAX_TRIPLES) -> None:
+                max_triples: int | None = DEFAULT_MAX_TRIPLES, records: list[dict] | None = None) -> None:
     """Reason on the engine the settings choose (kg.engine.api: Nemo, or owlrl where Nemo
-    refuses), then write the entry in a locked temporary folder, seal it and swap it in."""
+    refuses), then write the entry in a locked temporary folder, seal it and swap it in.
+    ``records``: the inputs' input_records, if the caller has read them."""
     from kg.engine.api import run
     from kg.engine.fast.reason import reason_data_dir
 
@@ -330,8 +333,7 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DE
             triples = reasoned.triples
             meta.update(asserted=reasoned.asserted, inferred=reasoned.inferred,
                         consistency=reasoned.consistency.to_dict(), engine="nemo", extendable=True)
-            with open(staged.path / EXTRA_ROWS, "w", encoding="utf-8", newline="") as out:
-                out.writelines(f"{name}\t{s}\t{o}\n" for name, s, o in reasoned.dropped)
+            write_rows(staged.path / EXTRA_ROWS, reasoned.dropped)
         else:  # an rdflib Dataset and its kg.engine.results.ReasonResult
             dataset, result = reasoned
             say(f"{result.asserted_count} asserted, {result.inferred_count} inferred triples; writing cache ...")
@@ -341,7 +343,8 @@ def build_entry(data_dir: DataDir, entry: CacheEntry, *, settings: Settings = DE
             triples = {str(context.identifier): len(context) for context in dataset.graphs()}
             meta.update(asserted=result.asserted_count, inferred=result.inferred_count,
                         consistency=result.consistency.to_dict())
-        meta["files"] = [dict(record, triples=triples.get(record["graph"], 0)) for record in input_records(data_dir)]
+        meta["files"] = [dict(record, triples=triples.get(record["graph"], 0))
+                         for record in records or input_records(data_dir)]
         (staged.path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         _seal(staged)
         _swap_in(staged.path, entry.path)

@@ -107,7 +107,7 @@ def extend_into(data_dir: DataDir, base: Path, added: list[dict], staged: Path, 
         check_store(store, {record["graph"]: record["path"] for record in added})
         reasoned = {data_dir.relpath(p) for p in data_dir.ontology_files() + data_dir.data_files()}
         old_graphs = [f["graph"] for f in base_meta["files"] if f["path"] in reasoned]
-        dropped = _read_rows(base / EXTRA_ROWS)
+        dropped = read_rows(base / EXTRA_ROWS)
         tbox = tbox_for(data_dir.ontology_files(), cache_dir=settings.cache_dir, budget=budget,
                         max_nesting=settings.max_nesting)
         extension = extend_closure(store, tbox, old_graphs=old_graphs, inferred_graph=INFERRED_GRAPH,
@@ -138,8 +138,7 @@ def extend_into(data_dir: DataDir, base: Path, added: list[dict], staged: Path, 
         errors=sorted(set(old_report["errors"]) | extension.errors),
         nothing_members=sorted(set(old_report["nothing_members"]) | extension.nothing_members),
         same_as=sorted({tuple(pair) for pair in old_report["same_as"]} | extension.same_as))
-    with open(staged / EXTRA_ROWS, "w", encoding="utf-8", newline="") as out:
-        out.writelines(f"{name}\t{s}\t{o}\n" for name, s, o in dropped + extension.dropped)
+    write_rows(staged / EXTRA_ROWS, dropped + extension.dropped)
     records = {record["path"]: record for record in base_meta["files"]}
     files = []
     for path in data_dir.input_files():
@@ -160,7 +159,14 @@ def _quads(lines, graph) -> list:
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(text, format=ox.RdfFormat.TURTLE)]
 
 
-def _read_rows(path: Path) -> list[tuple[str, str, str]]:
+def write_rows(path: Path, rows) -> None:
+    """Write ``EXTRA_ROWS``: (relation, subject, object) rows, tab-separated."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.writelines(f"{name}\t{s}\t{o}\n" for name, s, o in rows)
+
+
+def read_rows(path: Path) -> list[tuple[str, str, str]]:
+    """The rows ``write_rows`` wrote."""
     rows = []
     with open(path, encoding="utf-8", newline="") as handle:
         for line in handle:
